@@ -1,0 +1,34 @@
+"""lindyn: the shared package of the companion book to Saxe, McClelland & Ganguli (ICLR 2014).
+
+The mathematics (``theory``), the simulations (``dynamics``), the data sets (``data``) and the claims
+ledger (``claims``) live here, tested on their own; the book's chapters call them. The names below are
+the flat public API.
+"""
+
+from . import book, claims, data, dynamics, theory
+from .claims import CLAIMS, Check, Verdict, check_above, check_below, check_close, collect, report_markdown, verdict
+from .data import Dataset, Modes, correlations, hierarchical_dataset, hierarchical_modes, svd_modes
+from .dynamics import (
+    Trajectory,
+    balanced_flow,
+    crossing_time,
+    decoupled_init,
+    gradient_flow,
+    mode_descent,
+    mode_flow,
+    random_init,
+    train_three_layer,
+)
+from .theory import balanced_rate, learning_time, learning_time_limit, mode_energy, mode_strength, mode_velocity
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "book", "claims", "data", "dynamics", "theory",
+    "CLAIMS", "Check", "Verdict", "check_above", "check_below", "check_close", "collect", "report_markdown",
+    "verdict",
+    "Dataset", "Modes", "correlations", "hierarchical_dataset", "hierarchical_modes", "svd_modes",
+    "Trajectory", "balanced_flow", "crossing_time", "decoupled_init", "gradient_flow", "mode_descent", "mode_flow",
+    "random_init", "train_three_layer",
+    "balanced_rate", "learning_time", "learning_time_limit", "mode_energy", "mode_strength", "mode_velocity",
+]

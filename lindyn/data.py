@@ -1,0 +1,183 @@
+"""Data sets of the paper and the correlation matrices the theory is written in."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validate import check_in_range, check_int, check_shape
+
+__all__ = ["Dataset", "Modes", "hierarchical_dataset", "correlations", "svd_modes", "hierarchical_modes"]
+
+
+class Dataset(NamedTuple):
+    """Inputs and outputs with one column per sample (``x^mu``, ``y^mu`` of Section 1).
+
+    Unpacks as ``X, Y = dataset``.
+    """
+
+    inputs: np.ndarray
+    outputs: np.ndarray
+
+    @property
+    def sigma11(self):
+        """Input correlation ``Sigma11 = sum_mu x x^T`` (a sum, not a mean)."""
+        return self.inputs @ self.inputs.T
+
+    @property
+    def sigma31(self):
+        """Input-output correlation ``Sigma31 = sum_mu y x^T``."""
+        return self.outputs @ self.inputs.T
+
+
+class Modes(NamedTuple):
+    """Thin SVD ``Sigma31 = U diag(s) V^T`` with ``s`` sorted in decreasing order."""
+
+    U: np.ndarray
+    s: np.ndarray
+    V: np.ndarray
+
+
+def hierarchical_dataset(levels=5, n_features=1000, flip=0.1, seed=0):
+    """The hierarchically structured data set of Fig 3 (Saxe, McClelland & Ganguli 2013).
+
+    ``2**levels`` items sit at the leaves of a binary tree with ``levels`` levels of branching. Each
+    feature starts as a random sign at the root and is copied down every branch, flipping sign with
+    probability ``flip`` at each branch; items that share more ancestors share more features. Each
+    item's input is a one-hot vector, so ``Sigma11 = I`` (whitened inputs, Section 1.1).
+
+    Parameters
+    ----------
+    levels : int
+        Levels of branching, >= 1 (5 in the paper: 32 items).
+    n_features : int
+        Output dimension ``N3``, >= 1 (1000 in the paper).
+    flip : float
+        Sign-flip probability per branch, in [0, 0.5] (0.1 in the paper).
+    seed : int
+        Seed of the NumPy generator.
+
+    Returns
+    -------
+    Dataset
+        ``inputs`` is the identity (``2**levels`` square), ``outputs`` is ``n_features x 2**levels``
+        with entries +-1; leaves are ordered so that every subtree is a contiguous block.
+
+    Examples
+    --------
+    >>> X, Y = hierarchical_dataset(levels=2, n_features=3, flip=0.0, seed=1)
+    >>> X.shape, Y.shape
+    ((4, 4), (3, 4))
+    >>> bool((Y == Y[:, :1]).all())  # no flips: every item copies the root
+    True
+    """
+    levels = check_int("levels", levels, 1)
+    n_features = check_int("n_features", n_features, 1)
+    flip = float(check_in_range("flip", flip, 0.0, 0.5))
+    rng = np.random.default_rng(seed)
+    values = rng.choice([-1.0, 1.0], size=(n_features, 1))
+    for _ in range(levels):
+        children = np.repeat(values, 2, axis=1)
+        flips = rng.random(children.shape) < flip
+        values = np.where(flips, -children, children)
+    n_items = 2**levels
+    return Dataset(np.eye(n_items), values)
+
+
+def correlations(inputs, outputs):
+    """``Sigma11 = X X^T`` and ``Sigma31 = Y X^T`` (Section 1, sums over samples).
+
+    Parameters
+    ----------
+    inputs : array_like, shape (N1, P)
+        One column per sample.
+    outputs : array_like, shape (N3, P)
+        One column per sample.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(Sigma11, Sigma31)``.
+    """
+    X = np.asarray(inputs, dtype=float)
+    Y = np.asarray(outputs, dtype=float)
+    check_shape("inputs", X, (None, None))
+    check_shape("outputs", Y, (None, X.shape[1]))
+    return X @ X.T, Y @ X.T
+
+
+def svd_modes(sigma31, rank=None):
+    """The input-output modes of Section 1.1: ``Sigma31 = sum_alpha s_alpha u_alpha v_alpha^T``.
+
+    Signs are fixed so that the largest-magnitude entry of each ``v_alpha`` is positive, which makes
+    the decomposition reproducible across LAPACK builds.
+
+    Parameters
+    ----------
+    sigma31 : array_like, shape (N3, N1)
+        Input-output correlation.
+    rank : int, optional
+        Keep the ``rank`` strongest modes (default: all ``min(N3, N1)``).
+
+    Returns
+    -------
+    Modes
+        ``U`` (N3 x r), ``s`` (r,), ``V`` (N1 x r).
+    """
+    S31 = np.asarray(sigma31, dtype=float)
+    check_shape("sigma31", S31, (None, None))
+    U, s, Vt = np.linalg.svd(S31, full_matrices=False)
+    V = Vt.T
+    pivot = np.argmax(np.abs(V), axis=0)
+    signs = np.sign(V[pivot, np.arange(V.shape[1])])
+    U, V = U * signs, V * signs
+    if rank is not None:
+        rank = check_int("rank", rank, 1)
+        if rank > s.size:
+            raise ValueError(f"rank must be an integer in [1, {s.size}], got {rank}")
+        U, s, V = U[:, :rank], s[:rank], V[:, :rank]
+    return Modes(U, s, V)
+
+
+def hierarchical_modes(levels=5, n_features=1000, flip=0.1):
+    r"""Population singular values of the Fig 3 data set, with the tree level of each mode.
+
+    Averaged over the diffusion, ``E[y_i y_j] = q^{d_ij}`` with ``q = 1 - 2 flip`` and ``d_ij`` the
+    number of branches between leaves ``i`` and ``j``. This hierarchical matrix is diagonalised by
+    Haar-like vectors: the uniform vector, with eigenvalue :math:`1 + \sum_{k=1}^{L} 2^{k-1} q^{2k}`,
+    and, for each node at height ``m`` (``1 <= m <= L``, ``2**(L-m)`` of them), the contrast of its
+    two subtrees, with eigenvalue :math:`1 + \sum_{k=1}^{m-1} 2^{k-1} q^{2k} - 2^{m-1} q^{2m}`.
+    With one-hot inputs ``Sigma31^T Sigma31 = Y^T Y``, so ``s = sqrt(n_features * eigenvalue)``.
+
+    Parameters
+    ----------
+    levels, n_features, flip
+        As in :func:`hierarchical_dataset`.
+
+    Returns
+    -------
+    s : numpy.ndarray
+        The ``2**levels`` population singular values in decreasing order: groups of equal values of
+        sizes 1, 1, 2, 4, ..., ``2**(levels-1)``.
+    group : numpy.ndarray of int
+        For each mode, its group (0 for the uniform mode, then 1, 2, ... from the root split down).
+
+    Examples
+    --------
+    >>> s, group = hierarchical_modes(levels=3, n_features=100, flip=0.0)
+    >>> s.round(3).tolist(), group.tolist()
+    ([28.284, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0, 1, 2, 2, 3, 3, 3, 3])
+    """
+    levels = check_int("levels", levels, 1)
+    n_features = check_int("n_features", n_features, 1)
+    flip = float(check_in_range("flip", flip, 0.0, 0.5))
+    q2 = (1.0 - 2.0 * flip) ** 2
+    partial = np.concatenate([[1.0], 1.0 + np.cumsum([2.0 ** (k - 1) * q2**k for k in range(1, levels + 1)])])
+    eig = [partial[levels]]
+    group = [0]
+    for g, m in enumerate(range(levels, 0, -1), start=1):
+        eig += [partial[m - 1] - 2.0 ** (m - 1) * q2**m] * 2 ** (levels - m)
+        group += [g] * 2 ** (levels - m)
+    s = np.sqrt(n_features * np.clip(eig, 0.0, None))
+    return s, np.array(group)

@@ -1,0 +1,474 @@
+"""Simulations of the learning dynamics of three-layer networks (Section 1 of the paper).
+
+Two integrators of the same dynamics:
+
+* :func:`train_three_layer`, the discrete full-batch rule of Eq 1, the paper's actual experiments,
+  for linear or tanh hidden units, many random seeds advancing together as one batched torch program.
+* :func:`gradient_flow`, the continuous flow of Eq 2 (linear network), integrated with SciPy.
+
+Learning rate and time constant
+-------------------------------
+The correlations are sums over the P samples (``Sigma11 = sum_mu x x^T``), so one step of Eq 1 with
+learning rate ``lr`` is one Euler step of Eq 2 of length 1 with ``tau = 1 / lr``: time ``t`` counts
+full-batch iterations (epochs). A loss averaged over samples (``reduction="mean"``) instead divides the
+gradient by P, which is the same as ``tau = P / lr``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from scipy.integrate import solve_ivp
+from tqdm import tqdm
+
+from ._validate import as_positive, check_choice, check_int, check_shape
+from .data import svd_modes
+
+__all__ = [
+    "Trajectory",
+    "decoupled_init",
+    "random_init",
+    "train_three_layer",
+    "gradient_flow",
+    "balanced_flow",
+    "mode_flow",
+    "mode_descent",
+    "crossing_time",
+]
+
+_ACTIVATIONS = ("linear", "tanh")
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Mode strengths recorded along training (the traces of Fig 3 left).
+
+    Attributes
+    ----------
+    t : numpy.ndarray, shape (T,)
+        Recorded iterations (``t = 0`` is the initial condition).
+    strengths : numpy.ndarray, shape (n_seeds, T, r)
+        ``diag(U^T Sigma31_net V)``, with ``Sigma31_net = Yhat X^T`` the network's own input-output
+        correlation (the Fig 3 caption); for a linear network on whitened inputs this is
+        ``diag(U^T W32 W21 V)``, the paper's ``a^alpha . b^alpha``.
+    loss : numpy.ndarray, shape (n_seeds, T)
+        ``sum_mu ||y - yhat||^2``.
+    s : numpy.ndarray, shape (r,)
+        Singular values of Sigma31, decreasing.
+    tau : float
+        ``1 / lr``, the time constant of the equivalent gradient flow.
+    diverged : numpy.ndarray of bool, shape (n_seeds,)
+        True where the loss became non-finite or exceeded 1e6 times its initial value.
+    W21, W32 : numpy.ndarray
+        Final weights, shapes (n_seeds, N2, N1) and (n_seeds, N3, N2).
+    """
+
+    t: np.ndarray
+    strengths: np.ndarray
+    loss: np.ndarray
+    s: np.ndarray
+    tau: float
+    diverged: np.ndarray
+    W21: np.ndarray
+    W32: np.ndarray
+
+
+def random_init(shape_21, shape_32, scale, n_seeds=1, seed=0):
+    """Small random initial weights, i.i.d. Gaussian with standard deviation ``scale``.
+
+    Parameters
+    ----------
+    shape_21, shape_32 : tuple of int
+        ``(N2, N1)`` and ``(N3, N2)``.
+    scale : float
+        Standard deviation, > 0.
+    n_seeds : int
+        Number of independent draws, >= 1.
+    seed : int
+        Seed of the NumPy generator; draw ``k`` of ``n_seeds`` is the same for any ``n_seeds > k``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``W21`` of shape ``(n_seeds, N2, N1)`` and ``W32`` of shape ``(n_seeds, N3, N2)``.
+    """
+    scale = float(as_positive("scale", scale))
+    n_seeds = check_int("n_seeds", n_seeds, 1)
+    W21, W32 = [], []
+    for k in range(n_seeds):
+        rng = np.random.default_rng([seed, k])
+        W21.append(rng.normal(0.0, scale, shape_21))
+        W32.append(rng.normal(0.0, scale, shape_32))
+    return np.stack(W21), np.stack(W32)
+
+
+def decoupled_init(sigma31, n_hidden, a0, b0=None, seed=0):
+    """Decoupled initial conditions of Section 1.3: ``W32 = U D_a R^T``, ``W21 = R D_b V^T``.
+
+    ``R`` is a random orthogonal ``n_hidden x n_hidden`` matrix (QR of a Gaussian matrix), and the
+    ``min(n_hidden, rank)`` strongest modes get per-mode scalars ``a0`` (output side) and ``b0``
+    (input side). On this manifold every mode evolves by Eq 8 on its own.
+
+    Parameters
+    ----------
+    sigma31 : array_like, shape (N3, N1)
+        Input-output correlation.
+    n_hidden : int
+        Hidden units ``N2``, >= 1.
+    a0 : float or array_like
+        Output-side mode scalars (broadcast over the active modes).
+    b0 : float or array_like, optional
+        Input-side mode scalars; default ``a0`` (balanced modes, ``u0 = a0 * b0``).
+    seed : int
+        Seed for ``R``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``W21`` (N2 x N1) and ``W32`` (N3 x N2).
+    """
+    n_hidden = check_int("n_hidden", n_hidden, 1)
+    U, s, V = svd_modes(sigma31)
+    k = min(n_hidden, s.size)
+    a = np.broadcast_to(np.asarray(a0, dtype=float), (k,))
+    b = a if b0 is None else np.broadcast_to(np.asarray(b0, dtype=float), (k,))
+    rng = np.random.default_rng(seed)
+    R, upper = np.linalg.qr(rng.normal(size=(n_hidden, n_hidden)))
+    R = R * np.sign(np.diag(upper))
+    W32 = U[:, :k] @ np.diag(a) @ R[:, :k].T
+    W21 = R[:, :k] @ np.diag(b) @ V[:, :k].T
+    return W21, W32
+
+
+def train_three_layer(
+    inputs,
+    outputs,
+    lr,
+    n_steps,
+    W21,
+    W32,
+    activation="linear",
+    record_every=1,
+    progress=None,
+):
+    """Full-batch gradient descent by Eq 1 for many initial conditions at once.
+
+    Hidden units are ``phi(W21 x)`` with ``phi`` linear or tanh, outputs ``W32 phi(W21 x)``, and the
+    loss is ``sum_mu ||y^mu - yhat^mu||^2 / 2``, so the linear case is exactly Eq 1.
+
+    The output space is reduced exactly: with ``Q`` an orthonormal basis of the outputs' span,
+    ``W32 = Q A + B`` with ``Q^T B = 0``. Because ``Q^T Y = Y``'s coordinates and the complement
+    sees no target, ``B`` only ever gets multiplied on the right, ``B_{k+1} = B_k (I - lr H H^T)``,
+    and enters the dynamics through ``B^T B``. Tracking ``A`` and the product of those factors costs
+    ``O(N2^2 P)`` per step instead of ``O(N3 N2 P)`` and reproduces the full update to round-off
+    (``tests/test_dynamics.py`` checks it against the plain rule).
+
+    Parameters
+    ----------
+    inputs : array_like, shape (N1, P)
+        One column per sample.
+    outputs : array_like, shape (N3, P)
+        One column per sample.
+    lr : float
+        Learning rate ``lambda`` of Eq 1, > 0; the flow's ``tau = 1 / lr``.
+    n_steps : int
+        Number of iterations, >= 1.
+    W21, W32 : array_like
+        Initial weights, ``(N2, N1)`` and ``(N3, N2)``, or stacks ``(n_seeds, N2, N1)`` and
+        ``(n_seeds, N3, N2)`` (see :func:`random_init`, :func:`decoupled_init`).
+    activation : {"linear", "tanh"}
+        Hidden nonlinearity.
+    record_every : int
+        Record mode strengths and loss every this many iterations (and at the end).
+    progress : bool, optional
+        Show a tqdm bar; default: only on an interactive terminal.
+
+    Returns
+    -------
+    Trajectory
+    """
+    X = np.asarray(inputs, dtype=float)
+    Y = np.asarray(outputs, dtype=float)
+    check_shape("inputs", X, (None, None))
+    check_shape("outputs", Y, (None, X.shape[1]))
+    lr = float(as_positive("lr", lr))
+    n_steps = check_int("n_steps", n_steps, 1)
+    record_every = check_int("record_every", record_every, 1)
+    check_choice("activation", activation, _ACTIVATIONS)
+    W21 = np.asarray(W21, dtype=float)
+    W32 = np.asarray(W32, dtype=float)
+    if W21.ndim == 2:
+        W21, W32 = W21[None], W32[None]
+    n1, n3 = X.shape[0], Y.shape[0]
+    check_shape("W21", W21, (None, None, n1))
+    check_shape("W32", W32, (W21.shape[0], n3, W21.shape[1]))
+
+    U, s, V = svd_modes(Y @ X.T)
+    rank = int(np.sum(s > s[0] * 1e-12)) if s.size and s[0] > 0 else 0
+    if rank == 0:
+        raise ValueError("outputs must not be all zero: Sigma31 has no mode to learn")
+    U, s, V = U[:, :rank], s[:rank], V[:, :rank]
+    Q, _, _ = np.linalg.svd(Y, full_matrices=False)
+    Q = Q[:, : np.linalg.matrix_rank(Y)]
+
+    T = lambda a: torch.as_tensor(np.ascontiguousarray(a), dtype=torch.float64)  # noqa: E731
+    identity_inputs = X.shape[0] == X.shape[1] and np.array_equal(X, np.eye(X.shape[0]))
+    Xt, QtY, UtQ, XtV = T(X), T(Q.T @ Y), T(U.T @ Q), T(X.T @ V)
+    w21 = T(W21).clone()
+    A = T(np.einsum("nr,snh->srh", Q, W32))
+    B0 = T(W32) - T(Q) @ A
+    G0 = B0.transpose(1, 2) @ B0
+    n_seeds, n2 = W21.shape[0], W21.shape[1]
+    P = torch.eye(n2, dtype=torch.float64).expand(n_seeds, n2, n2).clone()
+    tanh = activation == "tanh"
+
+    record_at = sorted(set(range(0, n_steps + 1, record_every)) | {n_steps})
+    strengths = np.empty((n_seeds, len(record_at), rank))
+    loss = np.empty((n_seeds, len(record_at)))
+    slot = 0
+    with torch.no_grad():
+        for step in tqdm(range(n_steps + 1), disable=_no_bar(progress), desc="Eq 1", leave=False):
+            Z = w21 if identity_inputs else w21 @ Xt
+            H = torch.tanh(Z) if tanh else Z
+            E = QtY - A @ H
+            GH = P.transpose(1, 2) @ (G0 @ (P @ H))
+            if step == record_at[slot]:
+                M = (UtQ @ A) @ (H @ XtV)
+                strengths[:, slot] = torch.diagonal(M, dim1=1, dim2=2).numpy()
+                loss[:, slot] = (E.square().sum((1, 2)) + (H * GH).sum((1, 2))).numpy()
+                slot += 1
+            if step == n_steps:
+                break
+            back = A.transpose(1, 2) @ E - GH
+            if tanh:
+                back = back * (1.0 - H.square())
+            dW21 = back if identity_inputs else back @ Xt.T
+            A += lr * (E @ H.transpose(1, 2))
+            P -= lr * (P @ H) @ H.transpose(1, 2)
+            w21 += lr * dW21
+    W32_final = (T(Q) @ A + B0 @ P).numpy()
+    with np.errstate(invalid="ignore", over="ignore"):
+        diverged = ~np.all(np.isfinite(loss), axis=1) | np.any(loss > 1e6 * loss[:, :1], axis=1)
+    return Trajectory(
+        t=np.asarray(record_at, dtype=float),
+        strengths=strengths,
+        loss=loss,
+        s=s,
+        tau=1.0 / lr,
+        diverged=diverged,
+        W21=w21.numpy(),
+        W32=W32_final,
+    )
+
+
+def gradient_flow(sigma11, sigma31, W21, W32, t, tau=1.0, rtol=1e-10, atol=1e-12):
+    """Integrate the gradient flow of Eq 2 for a three-layer linear network.
+
+    ``tau dW21/dt = W32^T (Sigma31 - W32 W21 Sigma11)``,
+    ``tau dW32/dt = (Sigma31 - W32 W21 Sigma11) W21^T``, with SciPy's DOP853.
+
+    Parameters
+    ----------
+    sigma11 : array_like, shape (N1, N1)
+    sigma31 : array_like, shape (N3, N1)
+    W21, W32 : array_like
+        Initial weights, (N2, N1) and (N3, N2).
+    t : array_like
+        Increasing output times, starting at 0.
+    tau : float
+        Time constant, > 0.
+    rtol, atol : float
+        Integrator tolerances.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``W21(t)`` of shape (T, N2, N1) and ``W32(t)`` of shape (T, N3, N2).
+    """
+    S11 = np.asarray(sigma11, dtype=float)
+    S31 = np.asarray(sigma31, dtype=float)
+    W21 = np.asarray(W21, dtype=float)
+    W32 = np.asarray(W32, dtype=float)
+    n1 = S11.shape[0]
+    check_shape("sigma11", S11, (n1, n1))
+    check_shape("sigma31", S31, (None, n1))
+    check_shape("W21", W21, (None, n1))
+    check_shape("W32", W32, (S31.shape[0], W21.shape[0]))
+    tau = float(as_positive("tau", tau))
+    t = _check_times(t)
+    split = W21.size
+
+    def rhs(_, w):
+        w21 = w[:split].reshape(W21.shape)
+        w32 = w[split:].reshape(W32.shape)
+        err = S31 - w32 @ w21 @ S11
+        return np.concatenate([(w32.T @ err).ravel(), (err @ w21.T).ravel()]) / tau
+
+    sol = solve_ivp(rhs, (0.0, t[-1]), np.concatenate([W21.ravel(), W32.ravel()]), method="DOP853",
+                    t_eval=t, rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"gradient_flow: the integrator failed: {sol.message}")
+    w = sol.y.T
+    return w[:, :split].reshape((-1,) + W21.shape), w[:, split:].reshape((-1,) + W32.shape)
+
+
+def mode_flow(a0, b0, s, t, tau=1.0, rtol=1e-11, atol=1e-14):
+    """Integrate Eq 8, ``tau da/dt = b (s - ab)``, ``tau db/dt = a (s - ab)``, for one or many modes.
+
+    Parameters
+    ----------
+    a0, b0 : array_like
+        Initial scalars (broadcast together with ``s``).
+    s : array_like
+        Singular values, > 0.
+    t : array_like
+        Increasing output times starting at 0.
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``a(t)`` and ``b(t)``, each of shape ``(T,) + broadcast shape``.
+    """
+    s = as_positive("s", s)
+    tau = float(as_positive("tau", tau))
+    a0, b0, s = np.broadcast_arrays(np.asarray(a0, float), np.asarray(b0, float), s)
+    shape = a0.shape
+    t = _check_times(t)
+    n = a0.size
+    flat_s = s.ravel()
+
+    def rhs(_, y):
+        a, b = y[:n], y[n:]
+        err = flat_s - a * b
+        return np.concatenate([b * err, a * err]) / tau
+
+    sol = solve_ivp(rhs, (0.0, t[-1]), np.concatenate([a0.ravel(), b0.ravel()]), method="DOP853",
+                    t_eval=t, rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"mode_flow: the integrator failed: {sol.message}")
+    return sol.y[:n].T.reshape((-1,) + shape), sol.y[n:].T.reshape((-1,) + shape)
+
+
+def balanced_flow(u0, s, t, tau=1.0, rtol=1e-12, atol=1e-300):
+    """Integrate Eq 10, ``tau du/dt = 2 u (s - u)``, numerically (DOP853), for checking Eq 11/12.
+
+    Parameters
+    ----------
+    u0, s : array_like
+        Initial strengths and singular values, broadcast together; ``s > 0``.
+    t : array_like
+        Increasing output times starting at 0.
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``u(t)`` of shape ``(T,) + broadcast shape``.
+    """
+    s = as_positive("s", s)
+    tau = float(as_positive("tau", tau))
+    u0, s = np.broadcast_arrays(np.asarray(u0, float), s)
+    t = _check_times(t)
+    flat_s = s.ravel()
+    sol = solve_ivp(lambda _, u: 2.0 * u * (flat_s - u) / tau, (0.0, t[-1]), u0.ravel(), method="DOP853",
+                    t_eval=t, rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"balanced_flow: the integrator failed: {sol.message}")
+    return sol.y.T.reshape((-1,) + s.shape)
+
+
+def mode_descent(a0, b0, s, lr, n_steps):
+    """Discrete gradient descent on ``E(a, b) = (s - ab)^2 / 2`` (Eq 8/9 with ``tau = 1 / lr``).
+
+    Parameters
+    ----------
+    a0, b0 : array_like
+        Initial scalars (broadcast together with ``s`` and ``lr``).
+    s : array_like
+        Singular values, > 0.
+    lr : array_like
+        Learning rates, > 0.
+    n_steps : int
+        Iterations, >= 1.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``a`` and ``b`` at iterations 0..n_steps, each of shape ``(n_steps + 1,) + broadcast shape``.
+
+    Examples
+    --------
+    >>> a, b = mode_descent(0.1, 0.1, 1.0, 0.1, 200)
+    >>> round(float(a[-1] * b[-1]), 6)
+    1.0
+    """
+    s = as_positive("s", s)
+    lr = as_positive("lr", lr)
+    n_steps = check_int("n_steps", n_steps, 1)
+    a, b, s, lr = np.broadcast_arrays(np.asarray(a0, float), np.asarray(b0, float), s, lr)
+    a, b = a.copy(), b.copy()
+    out_a, out_b = [a.copy()], [b.copy()]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(n_steps):
+            err = s - a * b
+            a, b = a + lr * b * err, b + lr * a * err
+            out_a.append(a)
+            out_b.append(b)
+    return np.stack(out_a), np.stack(out_b)
+
+
+def crossing_time(t, u, level):
+    """First time a recorded trace reaches ``level``, linearly interpolated between records.
+
+    Used for the half-learning times of Fig 3 right (``level = s / 2``).
+
+    Parameters
+    ----------
+    t : array_like, shape (T,)
+        Increasing record times.
+    u : array_like, shape (..., T)
+        Traces; the last axis is time.
+    level : array_like
+        Level(s), broadcast against ``u[..., 0]``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Crossing times, NaN where a trace never reaches its level.
+
+    Examples
+    --------
+    >>> float(crossing_time([0, 1, 2], [0.0, 0.2, 1.0], 0.6))
+    1.5
+    """
+    t = np.asarray(t, dtype=float)
+    u = np.asarray(u, dtype=float)
+    level = np.broadcast_to(np.asarray(level, dtype=float), u.shape[:-1])[..., None]
+    above = u >= level
+    first = np.argmax(above, axis=-1)
+    hit = above.any(axis=-1)
+    k = np.clip(first, 1, t.size - 1)
+    take = lambda a, i: np.take_along_axis(a, i[..., None], axis=-1)[..., 0]  # noqa: E731
+    u1, u0 = take(u, k), take(u, k - 1)
+    lv = level[..., 0]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(u1 != u0, (lv - u0) / (u1 - u0), 1.0)
+    out = t[k - 1] + frac * (t[k] - t[k - 1])
+    out = np.where(first == 0, t[0], out)
+    return np.where(hit, out, np.nan)
+
+
+def _check_times(t):
+    t = np.asarray(t, dtype=float)
+    if t.ndim != 1 or t.size < 2 or t[0] != 0 or np.any(np.diff(t) <= 0):
+        raise ValueError("t must be a 1-d increasing array of at least 2 times starting at 0")
+    return t
+
+
+def _no_bar(progress):
+    return None if progress is None else not progress

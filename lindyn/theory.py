@@ -1,0 +1,253 @@
+"""Closed-form results of Saxe, McClelland & Ganguli (2014), one function per equation.
+
+Every function is a pure NumPy function of its arguments, vectorised by broadcasting, and names the
+equation it implements. Time ``t`` is measured in the same unit as ``tau``; for the discrete batch
+rule of Eq 1 with learning rate ``lr``, ``tau = 1 / lr`` and ``t`` counts full-batch iterations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_array, as_positive, check_in_range
+
+__all__ = ["mode_velocity", "mode_energy", "balanced_rate", "mode_strength", "learning_time", "learning_time_limit",
+           "discrete_half_time_delay"]
+
+
+def _check_mode(s, u0, tau):
+    s = as_positive("s", s)
+    u0 = as_positive("u0", u0)
+    as_positive("tau", tau)
+    if np.any(np.broadcast_to(u0, np.broadcast_shapes(u0.shape, s.shape)) >= s):
+        raise ValueError(
+            f"u0 must lie in (0, s), got u0={_fmt(u0)} with s={_fmt(s)}: a balanced mode starts below its "
+            "target strength"
+        )
+    return s, u0
+
+
+def _fmt(x):
+    x = np.asarray(x)
+    return f"{x.item():g}" if x.size == 1 else f"an array (min {x.min():g}, max {x.max():g})"
+
+
+def mode_velocity(a, b, s, tau=1.0):
+    r"""Right-hand side of Eq 8: :math:`\tau\,da/dt = b(s-ab)`, :math:`\tau\,db/dt = a(s-ab)`.
+
+    The vector field of Fig 2 (one mode on the decoupled manifold).
+
+    Parameters
+    ----------
+    a, b : array_like
+        Output-side and input-side mode scalars (broadcast together).
+    s : array_like
+        Singular value, > 0.
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(da/dt, db/dt)``.
+
+    Examples
+    --------
+    >>> [float(v) for v in mode_velocity(1.0, 0.5, 1.0)]
+    [0.25, 0.5]
+    """
+    s = as_positive("s", s)
+    tau = float(as_positive("tau", tau))
+    a, b = as_array("a", a), as_array("b", b)
+    err = (s - a * b) / tau
+    return b * err, a * err
+
+
+def mode_energy(a, b, s, tau=1.0):
+    r"""Eq 9: :math:`E(a, b) = (s - ab)^2 / (2\tau)`, whose gradient descent is Eq 8.
+
+    Examples
+    --------
+    >>> float(mode_energy(1.0, 0.5, 1.0))
+    0.125
+    """
+    s = as_positive("s", s)
+    tau = float(as_positive("tau", tau))
+    a, b = as_array("a", a), as_array("b", b)
+    return (s - a * b) ** 2 / (2.0 * tau)
+
+
+def balanced_rate(u, s, tau=1.0):
+    r"""Right-hand side of Eq 10, :math:`du/dt = 2u(s-u)/\tau`.
+
+    The gradient flow of one balanced mode (``a = b``, ``u = ab``) of a three-layer linear network
+    on the invariant manifold of decoupled initial conditions.
+
+    Parameters
+    ----------
+    u : array_like
+        Mode strength(s).
+    s : array_like
+        Singular value(s) of the input-output correlation, > 0.
+    tau : float
+        Time constant, > 0 (``1 / learning rate``).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``du/dt``, broadcast over ``u`` and ``s``.
+
+    Examples
+    --------
+    >>> float(balanced_rate(0.5, 1.0))
+    0.5
+    """
+    s = as_positive("s", s)
+    tau = float(as_positive("tau", tau))
+    u = as_array("u", u)
+    return 2.0 * u * (s - u) / tau
+
+
+def mode_strength(t, s, u0, tau=1.0):
+    r"""Eq 12: the balanced mode strength :math:`u(t)`, a sigmoid from ``u0`` to ``s``.
+
+    .. math:: u(t) = \frac{s\, e^{2st/\tau}}{e^{2st/\tau} - 1 + s/u_0}
+
+    evaluated in the overflow-free form :math:`s / (1 + (s/u_0 - 1) e^{-2st/\tau})`.
+
+    Parameters
+    ----------
+    t : array_like
+        Times (same unit as ``tau``); broadcast against ``s``.
+    s : array_like
+        Singular value(s) of Sigma31, > 0.
+    u0 : array_like
+        Initial mode strength, in (0, s).
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``u(t)`` with the broadcast shape of ``t``, ``s`` and ``u0``.
+
+    Examples
+    --------
+    >>> float(mode_strength(0.0, 2.0, 1e-3))
+    0.001
+    >>> round(float(mode_strength(50.0, 2.0, 1e-3)), 6)
+    2.0
+    """
+    s, u0 = _check_mode(s, u0, tau)
+    t = as_array("t", t)
+    with np.errstate(over="ignore"):
+        decay = np.exp(-2.0 * s * t / float(tau))
+    return s / (1.0 + (s / u0 - 1.0) * decay)
+
+
+def learning_time(u0, uf, s, tau=1.0):
+    r"""Eq 11: time for a balanced mode to grow from ``u0`` to ``uf``.
+
+    .. math:: t = \frac{\tau}{2s} \ln\frac{u_f (s - u_0)}{u_0 (s - u_f)}
+
+    It is the inverse of :func:`mode_strength`; a target ``uf < u0`` gives the (negative) time at
+    which the sigmoid passed ``uf``.
+
+    Parameters
+    ----------
+    u0 : array_like
+        Initial strength, in (0, s).
+    uf : array_like
+        Final strength, in (0, s).
+    s : array_like
+        Singular value(s), > 0.
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        The learning time(s), broadcast over the arguments.
+
+    Examples
+    --------
+    >>> t = learning_time(1e-3, 1.0, 2.0, tau=1.0)
+    >>> round(float(mode_strength(t, 2.0, 1e-3)), 12)
+    1.0
+    """
+    s, u0 = _check_mode(s, u0, tau)
+    uf = as_positive("uf", uf)
+    check_in_range("uf / s", uf / s, 0.0, 1.0, low_open=True, high_open=True)
+    return float(tau) / (2.0 * s) * np.log(uf * (s - u0) / (u0 * (s - uf)))
+
+
+def learning_time_limit(s, eps, tau=1.0):
+    r"""Small-``eps`` limit of Eq 11 from ``u0 = eps`` to ``uf = s - eps``: :math:`(\tau/s)\ln(s/\epsilon)`.
+
+    The statement of Section 1.3 that learning time is inversely proportional to ``s``, up to the
+    logarithm.
+
+    Parameters
+    ----------
+    s : array_like
+        Singular value(s), > 0.
+    eps : array_like
+        Distance of the start from 0 and of the end from ``s``, in (0, s/2).
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        The limiting learning time.
+
+    Examples
+    --------
+    >>> exact = learning_time(1e-9, 1.0 - 1e-9, 1.0)
+    >>> bool(abs(learning_time_limit(1.0, 1e-9) / exact - 1) < 1e-8)
+    True
+    """
+    s = as_positive("s", s)
+    eps = as_positive("eps", eps)
+    as_positive("tau", tau)
+    check_in_range("eps / s", eps / s, 0.0, 0.5, low_open=True, high_open=True)
+    return float(tau) / s * np.log(s / eps)
+
+
+def discrete_half_time_delay(s, u0, lr):
+    r"""Relative delay of the half-learning time of the batch rule (Eq 1) behind Eq 12, to first order in ``lr``.
+
+    On the decoupled manifold one step of Eq 1 maps a balanced mode exactly to
+    :math:`u \to u\,(1 + \lambda(s - u))^2`. Writing :math:`v = \ln u`, the modified equation of this
+    map is :math:`dv/dk = 2\lambda(s-u)\,[1 - \lambda(s-u)/2 + \lambda u] + O(\lambda^3)`; integrating
+    its inverse from ``u0`` to ``s/2`` and dividing by Eq 11 with ``tau = 1/lr`` gives
+
+    .. math:: \frac{t^{\rm Eq\,1}_{1/2}}{t^{\rm Eq\,12}_{1/2}} - 1 \approx
+        \lambda s\,\frac{\tfrac12\ln\frac{s}{2u_0} - \ln\frac{2(s-u_0)}{s}}{\ln\frac{s-u_0}{u_0}}
+        \approx \frac{\lambda s}{2}\Bigl(1 - \frac{3\ln 2}{\ln(s/u_0)}\Bigr).
+
+    This is the book's own result, not the paper's; Chapter 1 checks it against simulation.
+
+    Parameters
+    ----------
+    s : array_like
+        Singular values, > 0.
+    u0 : array_like
+        Initial strength, in (0, s/2).
+    lr : array_like
+        Learning rate, > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        The predicted relative delay.
+
+    Examples
+    --------
+    >>> round(float(discrete_half_time_delay(1.0, 1e-6, 1e-3)), 6)
+    0.000425
+    """
+    s, u0 = _check_mode(s, u0, 1.0)
+    check_in_range("u0 / s", u0 / s, 0.0, 0.5, low_open=True, high_open=True)
+    lr = as_positive("lr", lr)
+    return lr * s * (0.5 * np.log(s / (2 * u0)) - np.log(2 * (s - u0) / s)) / np.log((s - u0) / u0)

@@ -1,0 +1,78 @@
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from lindyn import dynamics, theory
+
+
+def test_mode_strength_solves_eq10():
+    s = np.array([0.5, 1.0, 3.0])
+    u0 = np.array([1e-4, 1e-2, 0.3])
+    t = np.linspace(0, 40, 801)
+    numeric = dynamics.balanced_flow(u0, s, t, tau=2.0)
+    assert_allclose(theory.mode_strength(t[:, None], s, u0, tau=2.0), numeric, atol=1e-9 * s.max())
+
+
+def test_mode_strength_limits_and_overflow():
+    assert_allclose(theory.mode_strength(0.0, 2.0, 0.1), 0.1)
+    assert_allclose(theory.mode_strength(1e6, 2.0, 1e-9), 2.0)
+    assert np.all(np.isfinite(theory.mode_strength(np.array([-1e6, 1e6]), 5.0, 1e-3)))
+
+
+def test_learning_time_inverts_mode_strength():
+    s, u0, tau = 3.0, 1e-5, 7.0
+    t = np.linspace(0.5, 30, 50)
+    u = theory.mode_strength(t, s, u0, tau)
+    assert_allclose(theory.learning_time(u0, u, s, tau), t, rtol=1e-9)
+
+
+def test_learning_time_is_inversely_proportional_to_s():
+    s = np.array([1.0, 2.0, 4.0, 8.0])
+    t = theory.learning_time(1e-12 * s, (1 - 1e-12) * s, s)
+    assert_allclose(t * s / t[0], np.ones(4), rtol=1e-9)
+
+
+def test_learning_time_limit():
+    s, eps = 2.0, 1e-6
+    exact = theory.learning_time(eps, s - eps, s)
+    # the two differ by ln(1 - eps/s) / ln(s/eps) relative, i.e. ~ (eps/s) / ln(s/eps)
+    assert_allclose(theory.learning_time_limit(s, eps), exact, rtol=2 * (eps / s) / np.log(s / eps))
+    assert not np.isclose(theory.learning_time_limit(s, eps), exact, rtol=0.1 * (eps / s) / np.log(s / eps), atol=0)
+
+
+def test_mode_velocity_is_minus_gradient_of_energy():
+    a, b, s, h = 0.7, -0.3, 1.4, 1e-6
+    da, db = theory.mode_velocity(a, b, s, tau=2.0)
+    grad_a = (theory.mode_energy(a + h, b, s, 2.0) - theory.mode_energy(a - h, b, s, 2.0)) / (2 * h)
+    grad_b = (theory.mode_energy(a, b + h, s, 2.0) - theory.mode_energy(a, b - h, s, 2.0)) / (2 * h)
+    assert_allclose([da, db], [-grad_a, -grad_b], rtol=1e-7)
+
+
+@pytest.mark.parametrize("lr", [2e-4, 1e-3])
+def test_discrete_half_time_delay_matches_eq8_recursion(lr):
+    s, u0 = np.array([20.0, 80.0]), 1e-6
+    t_flow = theory.learning_time(u0, s / 2, s, tau=1 / lr)
+    n = int(1.2 * t_flow.max())
+    a, b = dynamics.mode_descent(np.sqrt(u0), np.sqrt(u0), s, lr, n)
+    measured = dynamics.crossing_time(np.arange(n + 1), (a * b).T, s / 2) / t_flow - 1
+    assert_allclose(measured, theory.discrete_half_time_delay(s, u0, lr), rtol=0.02)
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: theory.mode_strength(1.0, 1.0, 1.0), "u0 must lie in \\(0, s\\)"),
+        (lambda: theory.mode_strength(1.0, 1.0, 2.0), "u0 must lie in \\(0, s\\)"),
+        (lambda: theory.mode_strength(1.0, 1.0, 0.0), "u0 must be > 0"),
+        (lambda: theory.mode_strength(1.0, 0.0, 0.1), "s must be > 0"),
+        (lambda: theory.mode_strength(1.0, -2.0, 0.1), "s must be > 0"),
+        (lambda: theory.mode_strength(1.0, 1.0, 0.1, tau=0), "tau must be > 0"),
+        (lambda: theory.mode_strength(np.nan, 1.0, 0.1), "t must be finite"),
+        (lambda: theory.learning_time(0.1, 1.0, 1.0), "uf / s must lie in \\(0.0, 1.0\\)"),
+        (lambda: theory.learning_time_limit(1.0, 0.6), "eps / s must lie in"),
+        (lambda: theory.discrete_half_time_delay(1.0, 1e-3, -1.0), "lr must be > 0"),
+    ],
+)
+def test_bad_input_names_the_parameter(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
