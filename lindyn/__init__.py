@@ -5,7 +5,7 @@ ledger (``claims``) live here, tested on their own; the book's chapters call the
 the flat public API.
 """
 
-from . import book, claims, data, dynamics, theory
+from . import book, claims, data, dynamics, landscape, theory
 from .claims import CLAIMS, Check, Verdict, check_above, check_below, check_close, collect, report_markdown, verdict
 from .data import Dataset, Modes, correlations, hierarchical_dataset, hierarchical_modes, svd_modes
 from .dynamics import (
@@ -16,19 +16,44 @@ from .dynamics import (
     gradient_flow,
     mode_descent,
     mode_flow,
+    mode_time_to,
     random_init,
     train_three_layer,
 )
-from .theory import balanced_rate, learning_time, learning_time_limit, mode_energy, mode_strength, mode_velocity
+from .landscape import (
+    conserved_matrix,
+    energy_gradient,
+    energy_hessian,
+    energy_terms,
+    error_energy,
+    fixed_point,
+    mode_balance,
+    mode_overlaps,
+    mode_rates,
+)
+from .theory import (
+    balanced_rate,
+    discrete_half_time_delay,
+    eq26_as_printed,
+    learning_time,
+    learning_time_limit,
+    mode_energy,
+    mode_strength,
+    mode_velocity,
+    unbalanced_learning_time,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "book", "claims", "data", "dynamics", "theory",
+    "book", "claims", "data", "dynamics", "landscape", "theory",
     "CLAIMS", "Check", "Verdict", "check_above", "check_below", "check_close", "collect", "report_markdown",
     "verdict",
     "Dataset", "Modes", "correlations", "hierarchical_dataset", "hierarchical_modes", "svd_modes",
-    "Trajectory", "balanced_flow", "crossing_time", "decoupled_init", "gradient_flow", "mode_descent", "mode_flow",
+    "Trajectory", "balanced_flow", "crossing_time", "decoupled_init", "gradient_flow", "mode_descent", "mode_flow", "mode_time_to",
     "random_init", "train_three_layer",
-    "balanced_rate", "learning_time", "learning_time_limit", "mode_energy", "mode_strength", "mode_velocity",
+    "conserved_matrix", "energy_gradient", "energy_hessian", "energy_terms", "error_energy", "fixed_point",
+    "mode_balance", "mode_overlaps", "mode_rates",
+    "balanced_rate", "discrete_half_time_delay", "eq26_as_printed", "learning_time", "learning_time_limit", "mode_energy", "mode_strength", "mode_velocity",
+    "unbalanced_learning_time",
 ]

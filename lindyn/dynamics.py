@@ -34,6 +34,7 @@ __all__ = [
     "gradient_flow",
     "balanced_flow",
     "mode_flow",
+    "mode_time_to",
     "mode_descent",
     "crossing_time",
 ]
@@ -380,6 +381,46 @@ def balanced_flow(u0, s, t, tau=1.0, rtol=1e-12, atol=1e-300):
     if not sol.success:
         raise RuntimeError(f"balanced_flow: the integrator failed: {sol.message}")
     return sol.y.T.reshape((-1,) + s.shape)
+
+
+def mode_time_to(a0, b0, s, level, tau=1.0, rtol=1e-12, atol=1e-15):
+    """Time at which one mode of Eq 8 first reaches ``ab = level``, by event location in DOP853.
+
+    The numerical reference for the closed-form times of Eq 11 and Eq 26.
+
+    Parameters
+    ----------
+    a0, b0 : float
+        Initial scalars, with ``a0 * b0 < level``.
+    s : float
+        Singular value, > 0.
+    level : float
+        Target product, in (a0 b0, s).
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    float
+        The time, or NaN if the mode does not reach ``level`` (it heads for the other branch).
+    """
+    s = float(as_positive("s", s))
+    tau = float(as_positive("tau", tau))
+    a0, b0, level = float(a0), float(b0), float(level)
+    if not a0 * b0 < level < s:
+        raise ValueError(f"level must lie in (a0 b0, s) = ({a0 * b0:g}, {s:g}), got {level:g}")
+
+    def rhs(_, y):
+        err = s - y[0] * y[1]
+        return [y[1] * err / tau, y[0] * err / tau]
+
+    def reached(_, y):
+        return y[0] * y[1] - level
+
+    reached.terminal, reached.direction = True, 1
+    horizon = 50.0 * tau / s * (1.0 + abs(np.log(max(abs(a0 * b0), abs(a0**2 - b0**2), 1e-300) / s)))
+    sol = solve_ivp(rhs, (0.0, horizon), [a0, b0], method="DOP853", events=reached, rtol=rtol, atol=atol)
+    return float(sol.t_events[0][0]) if sol.t_events[0].size else float("nan")
 
 
 def mode_descent(a0, b0, s, lr, n_steps):

@@ -12,7 +12,7 @@ import numpy as np
 from ._validate import as_array, as_positive, check_in_range
 
 __all__ = ["mode_velocity", "mode_energy", "balanced_rate", "mode_strength", "learning_time", "learning_time_limit",
-           "discrete_half_time_delay"]
+           "discrete_half_time_delay", "unbalanced_learning_time", "eq26_as_printed"]
 
 
 def _check_mode(s, u0, tau):
@@ -251,3 +251,90 @@ def discrete_half_time_delay(s, u0, lr):
     check_in_range("u0 / s", u0 / s, 0.0, 0.5, low_open=True, high_open=True)
     lr = as_positive("lr", lr)
     return lr * s * (0.5 * np.log(s / (2 * u0)) - np.log(2 * (s - u0) / s)) / np.log((s - u0) / u0)
+
+
+def _hyperbolic_coordinates(a0, b0, s, eps):
+    a0, b0 = as_array("a0", a0), as_array("b0", b0)
+    s = as_positive("s", s)
+    eps = check_in_range("eps", eps, 0.0, 1.0, low_open=True, high_open=True)
+    if np.any(a0 + b0 <= 0):
+        raise ValueError("a0 + b0 must be > 0: Eq 26 covers the basin of the upper branch ab = s")
+    if np.any(a0 * b0 >= (1 - eps) * s):
+        raise ValueError("a0 * b0 must be < (1 - eps) s: the mode must start below the cutoff")
+    c0 = np.abs(a0**2 - b0**2)
+    if np.any(c0 == 0):
+        raise ValueError("a0**2 - b0**2 must be nonzero here; balanced modes (a0 = b0) follow Eq 11")
+    big, small = np.maximum(a0, b0), np.minimum(a0, b0)
+    return c0, small / big, s, eps
+
+
+def unbalanced_learning_time(a0, b0, s, tau=1.0, eps=1e-3):
+    r"""Appendix A, Eq 26 corrected: time for an unbalanced mode to reach ``ab = (1 - eps) s``.
+
+    On the hyperbola :math:`a^2 - b^2 = c_0` (swap ``a`` and ``b`` when :math:`b^2 > a^2`), write
+    :math:`a = \\sqrt{c_0}\\cosh(\\theta/2)`, :math:`b = \\sqrt{c_0}\\sinh(\\theta/2)`. Then
+    :math:`ab = \\tfrac{c_0}{2}\\sinh\\theta` (the paper prints :math:`c_0\\sinh\\theta`) and Eq 8 becomes
+    :math:`\\tau\\,d\\theta/dt = 2s - c_0\\sinh\\theta`, whose integral with
+    :math:`R = \\sqrt{c_0^2 + 4s^2}` and :math:`x = \\tanh(\\theta/2) = b/a` is
+
+    .. math:: t = \\frac{\\tau}{R}\\Bigl[\\ln\\frac{R + c_0 + 2s\\,x}{R - c_0 - 2s\\,x}\\Bigr]_{x_0}^{x_f},
+        \\qquad \\sinh\\theta_f = \\frac{2(1-\\epsilon)s}{c_0}.
+
+    That is the printed Eq 26 with ``s`` replaced by ``2s``; :func:`eq26_as_printed` keeps the printed
+    form for comparison (Chapter 2 measures both against integration of Eq 8).
+
+    Parameters
+    ----------
+    a0, b0 : array_like
+        Initial mode scalars with ``a0 + b0 > 0``, ``a0**2 != b0**2``, ``a0 b0 < (1 - eps) s``.
+    s : array_like
+        Singular value, > 0.
+    tau : float
+        Time constant, > 0.
+    eps : float
+        Learning ends at ``ab = (1 - eps) s``; in (0, 1).
+
+    Returns
+    -------
+    numpy.ndarray
+        The learning time(s).
+
+    Examples
+    --------
+    >>> from lindyn.dynamics import mode_flow
+    >>> t = float(unbalanced_learning_time(0.5, 0.01, 1.0, eps=0.01))
+    >>> a, b = mode_flow(0.5, 0.01, 1.0, [0.0, t])
+    >>> round(float(a[-1] * b[-1]), 8)
+    0.99
+    """
+    as_positive("tau", tau)
+    c0, x0, s, eps = _hyperbolic_coordinates(a0, b0, s, eps)
+    R = np.sqrt(c0**2 + 4 * s**2)
+    xf = np.tanh(0.5 * np.arcsinh(2 * (1 - eps) * s / c0))
+    F = lambda x: np.log((R + c0 + 2 * s * x) / (R - c0 - 2 * s * x))  # noqa: E731
+    return float(tau) / R * (F(xf) - F(x0))
+
+
+def eq26_as_printed(a0, b0, s, tau=1.0, eps=1e-3):
+    r"""Eq 26 exactly as printed in Appendix A, for comparison with :func:`unbalanced_learning_time`.
+
+    Uses :math:`ab = c_0\\sinh\\theta`, :math:`\\tau\\,d\\theta/dt = s - c_0\\sinh\\theta`,
+    :math:`R = \\sqrt{c_0^2 + s^2}` and the cutoff :math:`\\sinh\\theta_f = (1-\\epsilon)s/c_0`, with
+    ``theta0`` taken from the same parametrisation (:math:`\\tanh(\\theta_0/2) = b_0/a_0`).
+
+    Parameters
+    ----------
+    a0, b0, s, tau, eps
+        As in :func:`unbalanced_learning_time`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The printed formula's time.
+    """
+    as_positive("tau", tau)
+    c0, x0, s, eps = _hyperbolic_coordinates(a0, b0, s, eps)
+    R = np.sqrt(c0**2 + s**2)
+    xf = np.tanh(0.5 * np.arcsinh((1 - eps) * s / c0))
+    F = lambda x: np.log((R + c0 + s * x) / (R - c0 - s * x))  # noqa: E731
+    return float(tau) / R * (F(xf) - F(x0))

@@ -76,3 +76,41 @@ def test_discrete_half_time_delay_matches_eq8_recursion(lr):
 def test_bad_input_names_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+@pytest.mark.parametrize("c0", [1e-6, 1e-2, 0.5, 4.0])
+@pytest.mark.parametrize("swap", [False, True])
+def test_corrected_eq26_matches_integration(c0, swap):
+    small = 2e-3
+    a0, b0 = np.sqrt(c0 + small**2), small
+    if swap:
+        a0, b0 = b0, a0
+    t_num = dynamics.mode_time_to(a0, b0, 1.5, (1 - 1e-3) * 1.5, tau=2.0)
+    assert_allclose(theory.unbalanced_learning_time(a0, b0, 1.5, tau=2.0, eps=1e-3), t_num, rtol=1e-7)
+
+
+def test_eq26_as_printed_is_off_by_about_two_for_small_c0():
+    t_num = dynamics.mode_time_to(1e-3 + 1e-9, 1e-3, 1.0, 0.999)
+    ratio = theory.eq26_as_printed(1e-3 + 1e-9, 1e-3, 1.0) / t_num
+    assert 1.8 < ratio < 2.0
+
+
+def test_unbalanced_learning_time_negative_b_side():
+    t_num = dynamics.mode_time_to(0.2, -0.1, 1.0, 0.99)
+    assert_allclose(theory.unbalanced_learning_time(0.2, -0.1, 1.0, eps=0.01), t_num, rtol=1e-7)
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ((-0.2, 0.1, 1.0), "a0 \\+ b0 must be > 0"),
+        ((0.1, 0.1, 1.0), "balanced modes"),
+        ((2.0, 1.0, 1.0), "a0 \\* b0 must be < \\(1 - eps\\) s"),
+        ((0.2, 0.1, -1.0), "s must be > 0"),
+    ],
+)
+def test_unbalanced_bad_input(args, match):
+    with pytest.raises(ValueError, match=match):
+        theory.unbalanced_learning_time(*args)
+    with pytest.raises(ValueError, match="eps must lie in \\(0.0, 1.0\\)"):
+        theory.unbalanced_learning_time(0.2, 0.1, 1.0, eps=1.0)
