@@ -5,7 +5,7 @@ ledger (``claims``) live here, tested on their own; the book's chapters call the
 the flat public API.
 """
 
-from . import book, claims, data, dynamics, landscape, theory
+from . import book, claims, data, deep, dynamics, landscape, mnist, theory
 from .claims import CLAIMS, Check, Verdict, check_above, check_below, check_close, collect, report_markdown, verdict
 from .data import Dataset, Modes, correlations, hierarchical_dataset, hierarchical_modes, svd_modes
 from .dynamics import (
@@ -13,6 +13,8 @@ from .dynamics import (
     balanced_flow,
     crossing_time,
     decoupled_init,
+    deep_mode_descent,
+    deep_mode_flow,
     gradient_flow,
     mode_descent,
     mode_flow,
@@ -33,6 +35,11 @@ from .landscape import (
 )
 from .theory import (
     balanced_rate,
+    deep_hessian_eigenvalue,
+    deep_learning_time,
+    deep_learning_time_limit,
+    deep_mode_strength,
+    deep_rate,
     discrete_half_time_delay,
     eq26_as_printed,
     learning_time,
@@ -40,20 +47,22 @@ from .theory import (
     mode_energy,
     mode_strength,
     mode_velocity,
+    optimal_learning_rate,
     unbalanced_learning_time,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "book", "claims", "data", "dynamics", "landscape", "theory",
+    "book", "claims", "data", "deep", "dynamics", "landscape", "mnist", "theory",
     "CLAIMS", "Check", "Verdict", "check_above", "check_below", "check_close", "collect", "report_markdown",
     "verdict",
     "Dataset", "Modes", "correlations", "hierarchical_dataset", "hierarchical_modes", "svd_modes",
-    "Trajectory", "balanced_flow", "crossing_time", "decoupled_init", "gradient_flow", "mode_descent", "mode_flow", "mode_time_to",
+    "Trajectory", "balanced_flow", "crossing_time", "decoupled_init", "deep_mode_descent", "deep_mode_flow", "gradient_flow", "mode_descent", "mode_flow", "mode_time_to",
     "random_init", "train_three_layer",
     "conserved_matrix", "energy_gradient", "energy_hessian", "energy_terms", "error_energy", "fixed_point",
     "mode_balance", "mode_overlaps", "mode_rates",
-    "balanced_rate", "discrete_half_time_delay", "eq26_as_printed", "learning_time", "learning_time_limit", "mode_energy", "mode_strength", "mode_velocity",
-    "unbalanced_learning_time",
+    "balanced_rate", "deep_hessian_eigenvalue", "deep_learning_time", "deep_learning_time_limit",
+    "deep_mode_strength", "deep_rate", "discrete_half_time_delay", "eq26_as_printed", "learning_time", "learning_time_limit", "mode_energy", "mode_strength", "mode_velocity",
+    "optimal_learning_rate", "unbalanced_learning_time",
 ]

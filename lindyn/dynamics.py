@@ -35,6 +35,8 @@ __all__ = [
     "balanced_flow",
     "mode_flow",
     "mode_time_to",
+    "deep_mode_flow",
+    "deep_mode_descent",
     "mode_descent",
     "crossing_time",
 ]
@@ -461,6 +463,81 @@ def mode_descent(a0, b0, s, lr, n_steps):
             out_a.append(a)
             out_b.append(b)
     return np.stack(out_a), np.stack(out_b)
+
+
+def _deep_rhs(a, s):
+    prod = np.prod(a, axis=-1, keepdims=True)
+    if np.all(a != 0):
+        others = prod / a
+    else:  # a zero scalar: form the products of the others explicitly
+        others = np.prod(np.where(np.eye(a.shape[-1], dtype=bool), 1.0, a[..., None, :]), axis=-1)
+    return (s - prod) * others
+
+
+def deep_mode_flow(a0, s, t, tau=1.0, rtol=1e-11, atol=1e-14):
+    """Integrate the gradient flow of Eq 14, ``tau da_i/dt = (s - prod_j a_j) prod_{j != i} a_j``.
+
+    One mode of an ``N_l``-layer network on the decoupled manifold: ``N_l - 1`` scalars, one per
+    weight matrix. With equal starts the product follows Eq 15.
+
+    Parameters
+    ----------
+    a0 : array_like, shape (N_l - 1,)
+        Initial per-layer scalars.
+    s : float
+        Singular value, > 0.
+    t : array_like
+        Increasing times starting at 0.
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    numpy.ndarray, shape (T, N_l - 1)
+    """
+    s = float(as_positive("s", s))
+    tau = float(as_positive("tau", tau))
+    a0 = np.asarray(a0, dtype=float)
+    if a0.ndim != 1 or a0.size < 2:
+        raise ValueError(f"a0 must be a 1-d array of N_l - 1 >= 2 scalars, got shape {a0.shape}")
+    t = _check_times(t)
+    sol = solve_ivp(lambda _, a: _deep_rhs(a, s) / tau, (0.0, t[-1]), a0, method="DOP853", t_eval=t,
+                    rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"deep_mode_flow: the integrator failed: {sol.message}")
+    return sol.y.T
+
+
+def deep_mode_descent(a0, s, lr, n_steps):
+    """Discrete gradient descent on Eq 14 for many learning rates at once (``tau = 1 / lr``).
+
+    Parameters
+    ----------
+    a0 : array_like, shape (N_l - 1,)
+        Initial per-layer scalars.
+    s : float
+        Singular value, > 0.
+    lr : array_like, shape (R,)
+        Learning rates, > 0.
+    n_steps : int
+        Iterations, >= 1.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_steps + 1, R)
+        The product ``u = prod_i a_i`` after each step; non-finite once a run diverges.
+    """
+    s = float(as_positive("s", s))
+    lr = np.atleast_1d(as_positive("lr", lr))
+    n_steps = check_int("n_steps", n_steps, 1)
+    a = np.tile(np.asarray(a0, dtype=float), (lr.size, 1))
+    out = np.empty((n_steps + 1, lr.size))
+    out[0] = np.prod(a, axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(n_steps):
+            a = a + lr[:, None] * _deep_rhs(a, s)
+            out[k + 1] = np.prod(a, axis=1)
+    return out
 
 
 def crossing_time(t, u, level):

@@ -12,7 +12,9 @@ import numpy as np
 from ._validate import as_array, as_positive, check_in_range
 
 __all__ = ["mode_velocity", "mode_energy", "balanced_rate", "mode_strength", "learning_time", "learning_time_limit",
-           "discrete_half_time_delay", "unbalanced_learning_time", "eq26_as_printed"]
+           "discrete_half_time_delay", "unbalanced_learning_time", "eq26_as_printed",
+           "deep_rate", "deep_learning_time", "deep_mode_strength", "deep_learning_time_limit",
+           "deep_hessian_eigenvalue", "optimal_learning_rate"]
 
 
 def _check_mode(s, u0, tau):
@@ -338,3 +340,171 @@ def eq26_as_printed(a0, b0, s, tau=1.0, eps=1e-3):
     xf = np.tanh(0.5 * np.arcsinh((1 - eps) * s / c0))
     F = lambda x: np.log((R + c0 + s * x) / (R - c0 - s * x))  # noqa: E731
     return float(tau) / R * (F(xf) - F(x0))
+
+
+def _check_depth(n_layers):
+    from ._validate import check_int
+
+    return check_int("n_layers", n_layers, 3)
+
+
+def deep_rate(u, s, n_layers, tau=1.0):
+    r"""Right-hand side of Eq 15, :math:`\\tau\\,du/dt = (N_l-1)\\,u^{2-2/(N_l-1)}(s-u)`.
+
+    The dynamics of one mode of an ``n_layers``-layer linear network on the decoupled manifold with
+    all ``N_l - 1`` per-layer scalars equal (``u`` is their product). ``n_layers = 3`` is Eq 10.
+
+    Examples
+    --------
+    >>> float(deep_rate(0.25, 1.0, 3)) == float(balanced_rate(0.25, 1.0))
+    True
+    """
+    n = _check_depth(n_layers) - 1
+    s = as_positive("s", s)
+    tau = float(as_positive("tau", tau))
+    u = as_array("u", u)
+    return n * u ** (2 - 2 / n) * (s - u) / tau
+
+
+def deep_learning_time(u0, uf, s, n_layers, tau=1.0):
+    r"""Time for one mode of Eq 15 to grow from ``u0`` to ``uf`` (exact, any depth).
+
+    With ``n = N_l - 1`` and ``p = 2 - 2/n``, :math:`t = \\frac{\\tau}{n}\\int_{u_0}^{u_f}\\frac{du}{u^p(s-u)}`.
+    For ``n = 2`` this is Eq 11; otherwise the antiderivative is
+    :math:`\\frac{u^{1-p}}{s(1-p)}\\,{}_2F_1(1, 1-p; 2-p; u/s)`.
+
+    Parameters
+    ----------
+    u0, uf : array_like
+        Start and end strengths, ``0 < u0 < uf < s``.
+    s : array_like
+        Singular value, > 0.
+    n_layers : int
+        ``N_l`` >= 3 (layers of units, so ``N_l - 1`` weight matrices).
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> bool(np.isclose(deep_learning_time(1e-3, 0.5, 1.0, 3), learning_time(1e-3, 0.5, 1.0)))
+    True
+    """
+    from scipy.special import hyp2f1
+
+    N = _check_depth(n_layers)
+    s, u0 = _check_mode(s, u0, tau)
+    uf = as_positive("uf", uf)
+    check_in_range("uf / s", uf / s, 0.0, 1.0, low_open=True, high_open=True)
+    if N == 3:
+        return learning_time(u0, uf, s, tau)
+    n = N - 1
+    p = 2.0 - 2.0 / n
+    F = lambda u: u ** (1 - p) * hyp2f1(1.0, 1 - p, 2 - p, u / s) / (s * (1 - p))  # noqa: E731
+    return float(tau) / n * (F(uf) - F(u0))
+
+
+def deep_mode_strength(t, s, u0, n_layers, tau=1.0):
+    """Eq 15 solved for ``u(t)``: the inverse of :func:`deep_learning_time` (Eq 12 for ``N_l = 3``).
+
+    Found by bisection in ``log u`` on the monotone map ``u -> t(u)``, to relative precision 1e-13.
+
+    Parameters
+    ----------
+    t : array_like
+        Times >= 0.
+    s : array_like
+        Singular value, > 0.
+    u0 : array_like
+        Initial strength, in (0, s).
+    n_layers : int
+        ``N_l`` >= 3.
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    numpy.ndarray
+
+    Examples
+    --------
+    >>> t = float(deep_learning_time(1e-3, 0.7, 1.0, 10))
+    >>> round(float(deep_mode_strength(t, 1.0, 1e-3, 10)), 10)
+    0.7
+    """
+    N = _check_depth(n_layers)
+    s, u0 = _check_mode(s, u0, tau)
+    t = as_array("t", t)
+    if np.any(t < 0):
+        raise ValueError("t must be >= 0")
+    if N == 3:
+        return mode_strength(t, s, u0, tau)
+    t, s, u0 = np.broadcast_arrays(t, s, u0)
+    lo, hi = np.log(u0), np.log(s * (1 - 1e-15))
+    for _ in range(100):
+        mid = 0.5 * (lo + hi)
+        reached = deep_learning_time(u0, np.exp(mid), s, N, tau) <= t
+        lo, hi = np.where(reached, mid, lo), np.where(reached, hi, mid)
+    return np.exp(0.5 * (lo + hi))
+
+
+def deep_learning_time_limit(u0, uf, s, n_layers, tau=1.0):
+    r"""Eq 17: the learning time of the large-depth form Eq 16, :math:`\\tau\\,du/dt = N_l u^2 (s-u)`.
+
+    .. math:: t = \\frac{\\tau}{N_l}\\left[\\frac{1}{s^2}\\ln\\frac{u_f(u_0-s)}{u_0(u_f-s)}
+              + \\frac{1}{s u_0} - \\frac{1}{s u_f}\\right]
+
+    Examples
+    --------
+    The exact time (Eq 15) approaches it as depth grows, the gap shrinking like ``ln(1/u0) / N_l``:
+
+    >>> [round(float(deep_learning_time_limit(1e-3, 0.5, 1.0, N) / deep_learning_time(1e-3, 0.5, 1.0, N)), 4)
+    ...  for N in (10, 100, 10000)]
+    [3.2511, 1.1152, 1.0011]
+    """
+    N = _check_depth(n_layers)
+    s, u0 = _check_mode(s, u0, tau)
+    uf = as_positive("uf", uf)
+    check_in_range("uf / s", uf / s, 0.0, 1.0, low_open=True, high_open=True)
+    return float(tau) / N * (np.log(uf * (u0 - s) / (u0 * (uf - s))) / s**2 + 1 / (s * u0) - 1 / (s * uf))
+
+
+def deep_hessian_eigenvalue(a, s, n_layers, tau=1.0):
+    r"""Eq 37: the Hessian eigenvalue along the all-ones direction on the symmetric manifold ``a_i = a``.
+
+    .. math:: \\lambda_1 = \\frac{(2N_l-3)\\,a^{2N_l-4} - (N_l-2)\\,s\\,a^{N_l-3}}{\\tau},
+
+    for the energy of Eq 14 (squared form), whose Hessian has diagonal :math:`a^{2N_l-4}/\\tau` and
+    off-diagonal :math:`(2a^{2N_l-4} - s a^{N_l-3})/\\tau` (Eqs 31-35).
+
+    Examples
+    --------
+    >>> float(deep_hessian_eigenvalue(1.0, 1.0, 5))
+    4.0
+    """
+    N = _check_depth(n_layers)
+    s = as_positive("s", s)
+    tau = float(as_positive("tau", tau))
+    a = as_array("a", a)
+    return ((2 * N - 3) * a ** (2 * N - 4) - (N - 2) * s * a ** (N - 3)) / tau
+
+
+def optimal_learning_rate(s, n_layers, tau=1.0):
+    r"""Eq 41-42: ``1 / lambda_1`` at the optimum, :math:`\\tau / ((N_l-1)\\,s^{(2N_l-4)/(N_l-1)})`.
+
+    The largest Hessian eigenvalue over the learning path is reached at the optimum
+    :math:`a = s^{1/(N_l-1)}` (Eq 41), so the best fixed learning rate is of order its inverse,
+    :math:`O(1/(N_l s^2))` at large depth (Eq 42).
+
+    Examples
+    --------
+    >>> float(optimal_learning_rate(1.0, 3))
+    0.5
+    """
+    N = _check_depth(n_layers)
+    s = as_positive("s", s)
+    tau = float(as_positive("tau", tau))
+    return tau / ((N - 1) * s ** ((2 * N - 4) / (N - 1)))

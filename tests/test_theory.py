@@ -114,3 +114,30 @@ def test_unbalanced_bad_input(args, match):
         theory.unbalanced_learning_time(*args)
     with pytest.raises(ValueError, match="eps must lie in \\(0.0, 1.0\\)"):
         theory.unbalanced_learning_time(0.2, 0.1, 1.0, eps=1.0)
+
+
+@pytest.mark.parametrize("N", [4, 7, 30])
+def test_deep_learning_time_matches_quadrature(N):
+    from scipy.integrate import quad
+
+    n = N - 1
+    p = 2 - 2 / n
+    q = quad(lambda v: np.exp(v * (1 - p)) / (2.0 - np.exp(v)), np.log(1e-3), np.log(1.5), epsrel=1e-12)[0]
+    assert_allclose(theory.deep_learning_time(1e-3, 1.5, 2.0, N, tau=1.0), q / n, rtol=1e-10)
+
+
+def test_deep_mode_strength_inverts_and_matches_the_flow():
+    t = np.linspace(0, 30, 61)
+    a = dynamics.deep_mode_flow(np.full(6, 1e-3 ** (1 / 6)), 1.0, t)
+    assert_allclose(theory.deep_mode_strength(t, 1.0, 1e-3, 7), a.prod(axis=1), atol=1e-8)
+
+
+def test_deep_hessian_and_optimal_rate():
+    import torch
+
+    for N, a, s in [(3, 0.5, 1.0), (6, 0.9, 1.4), (12, 1.1, 2.0)]:
+        H = torch.autograd.functional.hessian(lambda x: (s - torch.prod(x)) ** 2 / 2,
+                                              torch.full((N - 1,), a, dtype=torch.float64)).numpy()
+        assert_allclose(H.sum(axis=1), theory.deep_hessian_eigenvalue(a, s, N), rtol=1e-12)
+        a_opt = s ** (1 / (N - 1))
+        assert_allclose(theory.deep_hessian_eigenvalue(a_opt, s, N) * theory.optimal_learning_rate(s, N), 1.0, rtol=1e-12)
