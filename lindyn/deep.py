@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from ._linalg import random_orthonormal
 from ._validate import as_positive, check_in_range, check_int, check_shape
 
 __all__ = ["Task", "task_from_samples", "decoupled_deep_init", "train_deep_linear", "DeepRun",
@@ -131,8 +132,7 @@ def decoupled_deep_init(task, n_layers, width, u0, seed=0, dtype=torch.float64, 
     rng = np.random.default_rng(seed)
     bases = [Vt[:r].T]
     for _ in range(n - 1):
-        q, upper = np.linalg.qr(rng.normal(size=(width, r)))
-        bases.append(q * np.sign(np.diag(upper)))
+        bases.append(random_orthonormal(rng, width, r))
     bases.append(U[:, :r])
     return [torch.as_tensor(scalar * bases[l + 1] @ bases[l].T, dtype=dtype, device=device) for l in range(n)]
 

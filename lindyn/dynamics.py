@@ -23,6 +23,7 @@ import torch
 from scipy.integrate import solve_ivp
 from tqdm import tqdm
 
+from ._linalg import random_orthonormal
 from ._validate import as_positive, check_choice, check_int, check_shape
 from .data import svd_modes
 
@@ -137,9 +138,7 @@ def decoupled_init(sigma31, n_hidden, a0, b0=None, seed=0):
     k = min(n_hidden, s.size)
     a = np.broadcast_to(np.asarray(a0, dtype=float), (k,))
     b = a if b0 is None else np.broadcast_to(np.asarray(b0, dtype=float), (k,))
-    rng = np.random.default_rng(seed)
-    R, upper = np.linalg.qr(rng.normal(size=(n_hidden, n_hidden)))
-    R = R * np.sign(np.diag(upper))
+    R = random_orthonormal(np.random.default_rng(seed), n_hidden, n_hidden)
     W32 = U[:, :k] @ np.diag(a) @ R[:, :k].T
     W21 = R[:, :k] @ np.diag(b) @ V[:, :k].T
     return W21, W32
@@ -309,11 +308,7 @@ def gradient_flow(sigma11, sigma31, W21, W32, t, tau=1.0, rtol=1e-10, atol=1e-12
         err = S31 - w32 @ w21 @ S11
         return np.concatenate([(w32.T @ err).ravel(), (err @ w21.T).ravel()]) / tau
 
-    sol = solve_ivp(rhs, (0.0, t[-1]), np.concatenate([W21.ravel(), W32.ravel()]), method="DOP853",
-                    t_eval=t, rtol=rtol, atol=atol)
-    if not sol.success:
-        raise RuntimeError(f"gradient_flow: the integrator failed: {sol.message}")
-    w = sol.y.T
+    w = _solve(rhs, np.concatenate([W21.ravel(), W32.ravel()]), t, rtol, atol, "gradient_flow")
     return w[:, :split].reshape((-1,) + W21.shape), w[:, split:].reshape((-1,) + W32.shape)
 
 
@@ -349,11 +344,8 @@ def mode_flow(a0, b0, s, t, tau=1.0, rtol=1e-11, atol=1e-14):
         err = flat_s - a * b
         return np.concatenate([b * err, a * err]) / tau
 
-    sol = solve_ivp(rhs, (0.0, t[-1]), np.concatenate([a0.ravel(), b0.ravel()]), method="DOP853",
-                    t_eval=t, rtol=rtol, atol=atol)
-    if not sol.success:
-        raise RuntimeError(f"mode_flow: the integrator failed: {sol.message}")
-    return sol.y[:n].T.reshape((-1,) + shape), sol.y[n:].T.reshape((-1,) + shape)
+    y = _solve(rhs, np.concatenate([a0.ravel(), b0.ravel()]), t, rtol, atol, "mode_flow")
+    return y[:, :n].reshape((-1,) + shape), y[:, n:].reshape((-1,) + shape)
 
 
 def balanced_flow(u0, s, t, tau=1.0, rtol=1e-12, atol=1e-300):
@@ -378,11 +370,8 @@ def balanced_flow(u0, s, t, tau=1.0, rtol=1e-12, atol=1e-300):
     u0, s = np.broadcast_arrays(np.asarray(u0, float), s)
     t = _check_times(t)
     flat_s = s.ravel()
-    sol = solve_ivp(lambda _, u: 2.0 * u * (flat_s - u) / tau, (0.0, t[-1]), u0.ravel(), method="DOP853",
-                    t_eval=t, rtol=rtol, atol=atol)
-    if not sol.success:
-        raise RuntimeError(f"balanced_flow: the integrator failed: {sol.message}")
-    return sol.y.T.reshape((-1,) + s.shape)
+    y = _solve(lambda _, u: 2.0 * u * (flat_s - u) / tau, u0.ravel(), t, rtol, atol, "balanced_flow")
+    return y.reshape((-1,) + s.shape)
 
 
 def mode_time_to(a0, b0, s, level, tau=1.0, rtol=1e-12, atol=1e-15):
@@ -501,11 +490,7 @@ def deep_mode_flow(a0, s, t, tau=1.0, rtol=1e-11, atol=1e-14):
     if a0.ndim != 1 or a0.size < 2:
         raise ValueError(f"a0 must be a 1-d array of N_l - 1 >= 2 scalars, got shape {a0.shape}")
     t = _check_times(t)
-    sol = solve_ivp(lambda _, a: _deep_rhs(a, s) / tau, (0.0, t[-1]), a0, method="DOP853", t_eval=t,
-                    rtol=rtol, atol=atol)
-    if not sol.success:
-        raise RuntimeError(f"deep_mode_flow: the integrator failed: {sol.message}")
-    return sol.y.T
+    return _solve(lambda _, a: _deep_rhs(a, s) / tau, a0, t, rtol, atol, "deep_mode_flow")
 
 
 def deep_mode_descent(a0, s, lr, n_steps):
@@ -579,6 +564,14 @@ def crossing_time(t, u, level):
     out = t[k - 1] + frac * (t[k] - t[k - 1])
     out = np.where(first == 0, t[0], out)
     return np.where(hit, out, np.nan)
+
+
+def _solve(rhs, y0, t, rtol, atol, name):
+    """DOP853 from 0 to ``t[-1]``, output at ``t``; returns the states as rows (T, len(y0))."""
+    sol = solve_ivp(rhs, (0.0, t[-1]), y0, method="DOP853", t_eval=t, rtol=rtol, atol=atol)
+    if not sol.success:
+        raise RuntimeError(f"{name}: the integrator failed: {sol.message}")
+    return sol.y.T
 
 
 def _check_times(t):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ._linalg import random_orthonormal
 from ._validate import as_positive, check_int, check_shape
 
 __all__ = ["mode_overlaps", "energy_terms", "mode_rates", "error_energy", "energy_gradient", "energy_hessian",
@@ -219,9 +220,7 @@ def fixed_point(sigma31, modes, n_hidden, seed=0):
     modes = [int(m) for m in modes]
     if len(set(modes)) != len(modes) or len(modes) > n_hidden or any(m < 0 or m >= s.size for m in modes):
         raise ValueError(f"modes must be at most n_hidden={n_hidden} distinct indices in [0, {s.size - 1}], got {modes}")
-    rng = np.random.default_rng(seed)
-    R, upper = np.linalg.qr(rng.normal(size=(n_hidden, n_hidden)))
-    R = (R * np.sign(np.diag(upper)))[:, : len(modes)]
+    R = random_orthonormal(np.random.default_rng(seed), n_hidden, n_hidden)[:, : len(modes)]
     root = np.sqrt(s[modes])
     return R @ (root[:, None] * V[:, modes].T), U[:, modes] @ (root[:, None] * R.T)
 

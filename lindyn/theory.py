@@ -270,6 +270,14 @@ def _hyperbolic_coordinates(a0, b0, s, eps):
     return c0, small / big, s, eps
 
 
+def _eq26(c0, x0, sigma, eps, tau):
+    """Eq 26's form: time from ``tanh(theta0/2) = x0`` to ``sinh(theta_f) = (1 - eps) sigma / c0``."""
+    R = np.sqrt(c0**2 + sigma**2)
+    xf = np.tanh(0.5 * np.arcsinh((1 - eps) * sigma / c0))
+    F = lambda x: np.log((R + c0 + sigma * x) / (R - c0 - sigma * x))  # noqa: E731
+    return tau / R * (F(xf) - F(x0))
+
+
 def unbalanced_learning_time(a0, b0, s, tau=1.0, eps=1e-3):
     r"""Appendix A, Eq 26 corrected: time for an unbalanced mode to reach ``ab = (1 - eps) s``.
 
@@ -309,12 +317,8 @@ def unbalanced_learning_time(a0, b0, s, tau=1.0, eps=1e-3):
     >>> round(float(a[-1] * b[-1]), 8)
     0.99
     """
-    as_positive("tau", tau)
     c0, x0, s, eps = _hyperbolic_coordinates(a0, b0, s, eps)
-    R = np.sqrt(c0**2 + 4 * s**2)
-    xf = np.tanh(0.5 * np.arcsinh(2 * (1 - eps) * s / c0))
-    F = lambda x: np.log((R + c0 + 2 * s * x) / (R - c0 - 2 * s * x))  # noqa: E731
-    return float(tau) / R * (F(xf) - F(x0))
+    return _eq26(c0, x0, 2 * s, eps, float(as_positive("tau", tau)))
 
 
 def eq26_as_printed(a0, b0, s, tau=1.0, eps=1e-3):
@@ -334,12 +338,8 @@ def eq26_as_printed(a0, b0, s, tau=1.0, eps=1e-3):
     numpy.ndarray
         The printed formula's time.
     """
-    as_positive("tau", tau)
     c0, x0, s, eps = _hyperbolic_coordinates(a0, b0, s, eps)
-    R = np.sqrt(c0**2 + s**2)
-    xf = np.tanh(0.5 * np.arcsinh((1 - eps) * s / c0))
-    F = lambda x: np.log((R + c0 + s * x) / (R - c0 - s * x))  # noqa: E731
-    return float(tau) / R * (F(xf) - F(x0))
+    return _eq26(c0, x0, s, eps, float(as_positive("tau", tau)))
 
 
 def _check_depth(n_layers):
