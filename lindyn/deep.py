@@ -223,7 +223,6 @@ def train_deep_linear(task, weights, learning_rates, n_steps, threshold=None, re
     S11 = torch.as_tensor(evals, dtype=dtype, device=device)
     S31 = torch.as_tensor(task.sigma31 @ Q, dtype=dtype, device=device)
     lr = torch.as_tensor(lrs, dtype=dtype, device=device).view(R, 1, 1)
-    eye_out = torch.eye(n3, dtype=dtype, device=device).expand(R, n3, n3)
     y_sq = float(task.y_sq)
     thr = math.inf if threshold is None else float(threshold)
 
@@ -243,9 +242,9 @@ def train_deep_linear(task, weights, learning_rates, n_steps, threshold=None, re
         bar = tqdm(total=n_steps, disable=None if progress is None else not progress, desc=f"Eq 13, {n + 1} layers",
                    leave=False)
         while True:
-            above = [None] * n                     # above[l] = W^n ... W^{l+1}, (R, N3, width_l)
-            above[n - 1] = eye_out
-            for l in range(n - 1, 0, -1):
+            above = [None] * n                     # above[l] = W^n ... W^{l+1}, (R, N3, width_l); above[n-1] = I
+            above[n - 2] = layer(n - 1)
+            for l in range(n - 2, 0, -1):
                 above[l - 1] = above[l] @ layer(l)
             W = above[0] @ Ws[0]                   # (R, N3, N1)
             delta = S31 - W * S11
@@ -276,7 +275,7 @@ def train_deep_linear(task, weights, learning_rates, n_steps, threshold=None, re
             else:
                 for l in range(1, n - 1):
                     Ws[l].add_(lr * (above[l].transpose(1, 2) @ below[l]))
-            Ws[-1].add_(lr * (above[-1].transpose(1, 2) @ below[-1]))
+            Ws[-1].add_(lr * below[-1])           # above[n-1] is the identity
             step += 1
             bar.update(1)
         bar.close()

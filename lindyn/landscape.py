@@ -26,6 +26,11 @@ def _full_svd(sigma31):
     return U, S, Vt.T
 
 
+def _overlaps(W21, W32, sigma31):
+    U, S, V = _full_svd(sigma31)
+    return U.T @ np.asarray(W32, float) @ np.asarray(W21, float) @ V, S
+
+
 def mode_overlaps(W21, W32, sigma31):
     """The matrix of overlaps ``M[beta, alpha] = a^alpha . b^beta`` (Section 1.1).
 
@@ -42,8 +47,7 @@ def mode_overlaps(W21, W32, sigma31):
     -------
     numpy.ndarray, shape (N3, N1)
     """
-    U, _, V = _full_svd(sigma31)
-    return U.T @ np.asarray(W32, float) @ np.asarray(W21, float) @ V
+    return _overlaps(W21, W32, sigma31)[0]
 
 
 def energy_terms(W21, W32, sigma31, tau=1.0):
@@ -69,8 +73,7 @@ def energy_terms(W21, W32, sigma31, tau=1.0):
         ``(cooperative, competitive)``.
     """
     tau = float(as_positive("tau", tau))
-    U, S, V = _full_svd(sigma31)
-    M = U.T @ np.asarray(W32, float) @ np.asarray(W21, float) @ V
+    M, S = _overlaps(W21, W32, sigma31)
     diag = np.zeros_like(M)
     k = min(M.shape)
     diag[np.arange(k), np.arange(k)] = M[np.arange(k), np.arange(k)]
