@@ -14,8 +14,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["CLAIMS", "Check", "Verdict", "check_below", "check_close", "check_above", "verdict",
-           "collect", "report_markdown"]
+__all__ = ["CLAIMS", "STATUSES", "Check", "Verdict", "check_below", "check_close", "check_above", "verdict",
+           "collect", "merge", "report_markdown"]
 
 METADATA_KEY = "lindyn_claim"
 
@@ -38,7 +38,9 @@ CLAIMS = {
     16: "Jacobian spectra across g and q behave as in Fig 7",
 }
 
-STATUSES = ("reproduced", "partly reproduced", "not reproduced")
+STATUSES = ("reproduced", "reproduced after correcting the paper", "partly reproduced", "not reproduced")
+BOUND_FACTOR = 100.0
+"""A deviation below ``tolerance / BOUND_FACTOR`` is shown as a bound, not as its round-off digits."""
 
 
 def _fmt(x):
@@ -46,16 +48,26 @@ def _fmt(x):
         return "-"
     if isinstance(x, bool):
         return str(x)
-    if x == 0 or math.isnan(x):
+    if x == 0 or math.isnan(x) or math.isinf(x):
         return f"{x:g}"
     return f"{x:.3g}" if 1e-3 <= abs(x) < 1e4 else f"{x:.2e}"
+
+
+def _decade_above(x):
+    """The smallest power of ten >= x, as text (``1e-10``)."""
+    return f"1e{math.ceil(math.log10(x)):d}"
+
+
+def _md(text):
+    return str(text).replace("|", "\\|")
 
 
 @dataclass(frozen=True)
 class Check:
     """One numerical test: a measured ``value`` against a ``target`` within ``tolerance``.
 
-    ``relation`` is one of ``"|value - target| <= tol"``, ``"value <= tol"``, ``"value >= tol"``.
+    ``relation`` is ``"close"`` (``|value - target| <= tolerance``), ``"below"`` (``value <= tolerance``)
+    or ``"above"`` (``value >= tolerance``).
     """
 
     name: str
@@ -65,15 +77,35 @@ class Check:
     relation: str
     passed: bool
 
+    def shown_value(self):
+        """The value as displayed: a bound when it is far inside its tolerance, so that round-off digits
+        (which differ between CPUs and BLAS builds) are never shown."""
+        if self.relation == "below" and math.isfinite(self.value) and self.tolerance > 0 \
+                and abs(self.value) <= self.tolerance / BOUND_FACTOR:
+            return f"< {_decade_above(self.tolerance / BOUND_FACTOR)}"
+        if self.relation == "close" and math.isfinite(self.value) and self.tolerance > 0:
+            dev = abs(self.value - self.target)
+            if dev <= self.tolerance / BOUND_FACTOR:
+                bound = _decade_above(self.tolerance / BOUND_FACTOR)
+                return f"< {bound}" if self.target == 0 else f"{_fmt(self.target)} (deviation < {bound})"
+        return _fmt(self.value)
+
+    def condition(self):
+        """The pass condition as text."""
+        if self.relation == "close":
+            return f"|value - {_fmt(self.target)}| <= {_fmt(self.tolerance)}"
+        if self.relation == "below":
+            return f"<= {_fmt(self.tolerance)}"
+        return f">= {_fmt(self.tolerance)}"
+
     def describe(self):
         """One line: name, value, condition, outcome."""
-        if self.relation == "close":
-            cond = f"|value - {_fmt(self.target)}| <= {_fmt(self.tolerance)}"
-        elif self.relation == "below":
-            cond = f"<= {_fmt(self.tolerance)}"
-        else:
-            cond = f">= {_fmt(self.tolerance)}"
-        return f"{self.name}: {_fmt(self.value)} ({cond}) {'pass' if self.passed else 'FAIL'}"
+        return f"{self.name}: {self.shown_value()} ({self.condition()}) {'pass' if self.passed else 'FAIL'}"
+
+    def markdown_row(self):
+        """A Markdown table row: check | value | condition | result, with ``|`` escaped."""
+        return (f"| {_md(self.name)} | {_md(self.shown_value())} | {_md(self.condition())} | "
+                f"{'pass' if self.passed else '**fail**'} |")
 
 
 def check_close(name, value, target, tol):
@@ -94,22 +126,32 @@ def check_above(name, value, tol):
     return Check(name, value, None, tol, "above", bool(value >= tol))
 
 
+def _status(checks, corrected):
+    n = sum(c.passed for c in checks)
+    if n == len(checks):
+        return STATUSES[1] if corrected else STATUSES[0]
+    return STATUSES[2] if n else STATUSES[3]
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """A claim's computed verdict, with the checks behind it and where it was made."""
+    """A claim's computed verdict, with the checks behind it and where it was made.
+
+    ``corrected`` names a correction of the paper that the checks needed (for example a misprinted
+    equation); when every check passes the status is then "reproduced after correcting the paper".
+    """
 
     claim: int
     chapter: str
     checks: tuple = field(default_factory=tuple)
     note: str = ""
+    corrected: str = ""
 
     @property
     def status(self):
-        """``reproduced`` if every check passes, ``partly reproduced`` if some, else ``not reproduced``."""
-        n = sum(c.passed for c in self.checks)
-        if n == len(self.checks):
-            return STATUSES[0]
-        return STATUSES[1] if n else STATUSES[2]
+        """``reproduced`` (or ``reproduced after correcting the paper``) if every check passes,
+        ``partly reproduced`` if some, else ``not reproduced``."""
+        return _status(self.checks, self.corrected)
 
     def to_dict(self):
         """A JSON-serialisable dict (stored in the output's metadata)."""
@@ -129,21 +171,23 @@ class Verdict:
                      for k, v in c.items()})
             for c in d["checks"]
         )
-        return cls(d["claim"], d["chapter"], checks, d.get("note", ""))
+        return cls(d["claim"], d["chapter"], checks, d.get("note", ""), d.get("corrected", ""))
 
     def _text(self):
         lines = [f"Claim {self.claim}: {self.status.upper()}", f"  {CLAIMS[self.claim]}"]
         lines += [f"  - {c.describe()}" for c in self.checks]
+        if self.corrected:
+            lines.append(f"  correction: {self.corrected}")
         if self.note:
             lines.append(f"  note: {self.note}")
         return "\n".join(lines)
 
     def _markdown(self):
-        rows = [f"**Claim {self.claim}: {self.status}.** {CLAIMS[self.claim]}.", "",
+        rows = [f"**Claim {self.claim}: {self.status}.** {_md(CLAIMS[self.claim])}.", "",
                 "| check | value | condition | result |", "|---|---|---|---|"]
-        for c in self.checks:
-            cond = c.describe().split("(", 1)[1].rsplit(")", 1)[0]
-            rows.append(f"| {c.name} | {_fmt(c.value)} | {cond} | {'pass' if c.passed else '**fail**'} |")
+        rows += [c.markdown_row() for c in self.checks]
+        if self.corrected:
+            rows += ["", f"Correction of the paper: {self.corrected}"]
         if self.note:
             rows += ["", self.note]
         return "\n".join(rows)
@@ -156,7 +200,7 @@ class Verdict:
         return self._text()
 
 
-def verdict(claim, checks, chapter, note=""):
+def verdict(claim, checks, chapter, note="", corrected=""):
     """Build the verdict on ``claim`` (1-16) from a non-empty list of checks.
 
     Parameters
@@ -169,6 +213,8 @@ def verdict(claim, checks, chapter, note=""):
         The chapter document that makes the check (for the report's link), e.g. ``"three_layer"``.
     note : str
         Optional remark shown with the verdict (a caveat, a stated choice).
+    corrected : str
+        The correction of the paper the checks needed, if any (see :class:`Verdict`).
 
     Returns
     -------
@@ -179,7 +225,7 @@ def verdict(claim, checks, chapter, note=""):
     checks = tuple(checks)
     if not checks or not all(isinstance(c, Check) for c in checks):
         raise ValueError("checks must be a non-empty list of Check (from check_close/below/above)")
-    return Verdict(int(claim), str(chapter), checks, note)
+    return Verdict(int(claim), str(chapter), checks, str(note), str(corrected))
 
 
 def collect(notebooks):
@@ -207,26 +253,55 @@ def collect(notebooks):
     return found
 
 
-def report_markdown(verdicts):
-    """The Reproduction report: a MyST table of all 16 claims, checked or not yet checked.
+def merge(verdicts):
+    """Combine all verdicts on each claim into one, whose status is computed over all their checks.
 
     Parameters
     ----------
-    verdicts : dict
-        As returned by :func:`collect`.
+    verdicts : iterable of Verdict
+
+    Returns
+    -------
+    dict
+        ``{claim: Verdict}``; the merged verdict's ``chapter`` lists every chapter, in order.
+    """
+    by_claim = {}
+    for v in verdicts:
+        by_claim.setdefault(v.claim, []).append(v)
+    merged = {}
+    for claim, vs in sorted(by_claim.items()):
+        chapters = list(dict.fromkeys(v.chapter for v in vs))
+        merged[claim] = Verdict(claim, ", ".join(chapters), tuple(c for v in vs for c in v.checks),
+                                " ".join(v.note for v in vs if v.note),
+                                " ".join(dict.fromkeys(v.corrected for v in vs if v.corrected)))
+    return merged
+
+
+def report_markdown(verdicts):
+    """The Reproduction report: a Markdown table of all 16 claims, one row each, checked or not yet checked.
+
+    Parameters
+    ----------
+    verdicts : dict or iterable
+        ``{claim: [Verdict, ...]}`` (as returned by :func:`collect`) or an iterable of Verdicts.
 
     Returns
     -------
     str
-        Markdown with one row per claim and per verdict, linking to the chapter that made it.
+        Markdown with one row per claim, its status over all its checks, the failing checks by name,
+        and links to the chapters that made them.
     """
-    rows = ["| claim | statement | verdict | checks passed | where |", "|---|---|---|---|---|"]
+    if isinstance(verdicts, dict):
+        verdicts = [v for vs in verdicts.values() for v in (vs if isinstance(vs, (list, tuple)) else [vs])]
+    merged = merge(verdicts)
+    rows = ["| claim | statement | verdict | checks passed | failing checks | where |", "|---|---|---|---|---|---|"]
     for k, text in CLAIMS.items():
-        for v in verdicts.get(k, []) or [None]:
-            if v is None:
-                rows.append(f"| {k} | {text} | not yet checked | - | - |")
-            else:
-                n = sum(c.passed for c in v.checks)
-                rows.append(f"| {k} | {text} | **{v.status}** | {n} / {len(v.checks)} | "
-                            f"{{doc}}`{v.chapter}` |")
+        v = merged.get(k)
+        if v is None:
+            rows.append(f"| {k} | {_md(text)} | not yet checked | - | - | - |")
+            continue
+        n = sum(c.passed for c in v.checks)
+        failing = "; ".join(_md(c.name) for c in v.checks if not c.passed) or "-"
+        where = ", ".join(f"{{doc}}`{ch}`" for ch in v.chapter.split(", "))
+        rows.append(f"| {k} | {_md(text)} | **{v.status}** | {n} / {len(v.checks)} | {failing} | {where} |")
     return "\n".join(rows)

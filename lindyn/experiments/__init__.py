@@ -1,0 +1,102 @@
+"""The experiments: one module per figure or experiment of the paper, one path from parameters to a verdict.
+
+Each module defines
+
+- ``NAME``, ``TITLE``, ``CHAPTER`` (the notebook that shows it), ``CLAIMS`` (the claims it checks) and
+  ``COST`` (measured run time at each scale);
+- ``config(scale)``: the paper's parameters in one place, for ``"laptop"`` and ``"paper"``;
+- ``run(config, *, device="cpu", progress=None, checkpoint=None)``: returns a
+  :class:`lindyn.results.Result` that saves and loads with its provenance;
+- ``checks(result)``: the :class:`lindyn.claims.Verdict` s of its claims, computed from the result alone;
+- ``plot(result, ...)``: the figure.
+
+The chapters, ``python -m lindyn reproduce``, the Reproduction report and the tests all call these, so
+each verdict number has one definition. A new figure is a new module here, added to ``_MODULES``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import os
+from pathlib import Path
+
+from .. import results
+
+__all__ = ["names", "get", "config", "run", "cached", "load_committed", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
+
+_MODULES = ("fig4",)
+
+REPO = Path(__file__).resolve().parents[2]
+RESULTS_DIR = REPO / "results"
+"""Committed results (paper scale) live here as ``<name>_<scale>.json``."""
+CACHE_DIR = Path(os.environ.get("LINDYN_CACHE_DIR", REPO / "results" / "cache"))
+"""Laptop-scale runs are cached here, keyed by configuration and by the package's source code."""
+
+
+def names():
+    """The experiments' names, in book order."""
+    return list(_MODULES)
+
+
+def get(name):
+    """The experiment module called ``name``."""
+    if name not in _MODULES:
+        raise ValueError(f"experiment must be one of {list(_MODULES)}, got {name!r}")
+    return importlib.import_module(f"{__name__}.{name}")
+
+
+def config(name, scale="laptop"):
+    """``get(name).config(scale)``, with ``scale`` checked."""
+    if scale not in ("laptop", "paper"):
+        raise ValueError(f"scale must be one of ['laptop', 'paper'], got {scale!r}")
+    return get(name).config(scale)
+
+
+def cached(name, cfg, scale="custom", *, refresh=False, **run_kwargs):
+    """Run experiment ``name`` with configuration ``cfg``, or load the identical earlier run.
+
+    The cache file is ``CACHE_DIR/<name>-<key>-<code>.json``: ``key`` hashes the configuration and
+    ``code`` the package's source, so a cached result is exactly what the current code computes for this
+    configuration. Set ``LINDYN_NO_CACHE=1`` (or ``refresh=True``) to recompute.
+    """
+    module = get(name)
+    key = results.result_key(name, cfg)
+    path = CACHE_DIR / f"{name}-{key}-{results.code_fingerprint()}.json"
+    if path.exists() and not refresh and not os.environ.get("LINDYN_NO_CACHE"):
+        return results.load(path)
+    result = module.run(cfg, **run_kwargs)
+    if result.scale != scale:
+        result = dataclasses.replace(result, scale=scale)
+    results.save(result, path)
+    return result
+
+
+def run(name, scale="laptop", *, refresh=False, **run_kwargs):
+    """The experiment at ``scale`` (its own ``config(scale)``), cached: see :func:`cached`."""
+    return cached(name, config(name, scale), scale, refresh=refresh, **run_kwargs)
+
+
+def load_committed(name, scale="paper"):
+    """The committed result ``results/<name>_<scale>.json``, or ``None`` if there is none.
+
+    A committed file whose configuration is not the experiment's current ``config(scale)`` raises, so a
+    chapter never shows a result of other parameters under the paper's name.
+    """
+    path = RESULTS_DIR / f"{name}_{scale}.json"
+    if not path.exists():
+        return None
+    result = results.load(path)
+    if result.experiment != name:
+        raise ValueError(f"{path}: field 'experiment' is {result.experiment!r}, expected {name!r}")
+    expected = results.result_key(name, config(name, scale))
+    if result.key != expected:
+        raise ValueError(f"{path} was computed with another configuration than {name}.config({scale!r}) "
+                         f"(key {result.key}, expected {expected}): re-run `python -m lindyn reproduce {name} "
+                         f"--scale {scale}`")
+    return result
+
+
+def verdicts(result):
+    """The verdicts of ``result``'s experiment, computed from the result alone."""
+    return get(result.experiment).checks(result)

@@ -1,0 +1,312 @@
+"""One result store for every experiment: keyed, validated, written atomically, never mixed or lost.
+
+A :class:`Result` holds an experiment's name, its scale, the configuration that determines it, the
+computed data (JSON: lists and numbers, never raw samples) and its provenance. Its :attr:`Result.key`
+is a hash of the schema, the experiment and the configuration; every configuration includes what
+determines the numbers (data fingerprint, dtype, seeds), so two results with the same key are the same
+computation. Files are replaced only by a result of the same key: a different configuration is a
+different file or a clear error, never a silent overwrite. :class:`Checkpoint` stores the finished
+parts of a long run under the same key, so an interrupted run resumes without mixing runs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import glob
+import hashlib
+import json
+import math
+import os
+import platform
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ["SCHEMA", "Result", "to_jsonable", "result_key", "save", "load", "provenance", "Checkpoint",
+           "write_json_atomic", "code_fingerprint", "device_name"]
+
+SCHEMA = "lindyn.result/1"
+_SCALES = ("laptop", "paper", "custom")
+
+
+def to_jsonable(obj, where="value"):
+    """Convert numpy scalars and arrays, tuples and paths to JSON types; reject anything else.
+
+    Non-finite floats become the strings ``"inf"``, ``"-inf"`` and ``"nan"`` so the file stays strict
+    JSON. Raises ``TypeError`` naming the offending entry before any work is done with it.
+    """
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if not isinstance(k, str):
+                raise TypeError(f"{where}: keys must be strings, got {k!r}")
+            out[k] = to_jsonable(v, f"{where}[{k!r}]")
+        return out
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist(), where)
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        x = float(obj)
+        return x if math.isfinite(x) else str(x)
+    if obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, Path):
+        return obj.as_posix()
+    raise TypeError(f"{where} must be JSON-serialisable (numbers, strings, lists, dicts), got {type(obj).__name__}")
+
+
+def _canonical(obj):
+    return json.dumps(to_jsonable(obj), sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def result_key(experiment, config):
+    """The key of a result: SHA-256 (16 hex digits) of the schema, the experiment name and its config."""
+    return hashlib.sha256(_canonical({"schema": SCHEMA, "experiment": experiment,
+                                      "config": config}).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Result:
+    """An experiment's computed result with the configuration that determines it and its provenance.
+
+    Attributes
+    ----------
+    experiment : str
+        Name of the experiment module (``lindyn.experiments.<name>``).
+    scale : {"laptop", "paper", "custom"}
+    config : dict
+        Everything that determines the numbers (JSON-serialisable).
+    data : dict
+        The computed numbers (JSON-serialisable).
+    provenance : dict
+        Commit, device, versions, date, wall time, data source.
+    """
+
+    experiment: str
+    scale: str
+    config: dict
+    data: dict
+    provenance: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if not isinstance(self.experiment, str) or not self.experiment:
+            raise ValueError(f"experiment must be a non-empty string, got {self.experiment!r}")
+        if self.scale not in _SCALES:
+            raise ValueError(f"scale must be one of {list(_SCALES)}, got {self.scale!r}")
+        for name in ("config", "data", "provenance"):
+            if not isinstance(getattr(self, name), dict):
+                raise TypeError(f"{name} must be a dict, got {type(getattr(self, name)).__name__}")
+        object.__setattr__(self, "config", to_jsonable(self.config, "config"))
+        object.__setattr__(self, "data", to_jsonable(self.data, "data"))
+        object.__setattr__(self, "provenance", to_jsonable(self.provenance, "provenance"))
+
+    @property
+    def key(self):
+        """See :func:`result_key`."""
+        return result_key(self.experiment, self.config)
+
+    def to_dict(self):
+        """The file's content."""
+        return {"schema": SCHEMA, "experiment": self.experiment, "scale": self.scale, "key": self.key,
+                "config": self.config, "provenance": self.provenance, "data": self.data}
+
+
+def write_json_atomic(path, payload):
+    """Write JSON so that an interrupted write never leaves a file that reads as valid.
+
+    The data go to a temporary file in the same directory, are flushed to disk, and replace ``path``
+    in one ``os.replace``. Temporary files left by an earlier killed write of the same path are removed.
+    The file is readable by everyone (mode 0644), like any file the user writes.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in glob.glob(glob.escape(str(path.parent / (path.name + "."))) + "*.tmp"):
+        try:
+            os.unlink(stale)
+        except OSError:
+            pass
+    text = json.dumps(payload, indent=1, allow_nan=False)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save(result, path):
+    """Write ``result`` to ``path`` atomically.
+
+    An existing file is replaced only if it holds a result with the same key (the same computation);
+    anything else at ``path`` raises ``FileExistsError`` and is left untouched.
+    """
+    if not isinstance(result, Result):
+        raise TypeError(f"result must be a Result, got {type(result).__name__}")
+    path = Path(path)
+    if path.exists():
+        try:
+            old = load(path)
+        except ValueError as exc:
+            raise FileExistsError(f"{path} exists and is not a lindyn result ({exc}); not overwritten") from exc
+        if old.key != result.key:
+            raise FileExistsError(f"{path} holds a result of another configuration (key {old.key}, "
+                                  f"new {result.key}); choose another path or remove it yourself")
+    write_json_atomic(path, result.to_dict())
+    return path
+
+
+def _require(d, key, kind, where):
+    if key not in d:
+        raise ValueError(f"{where}: missing field '{key}'")
+    if not isinstance(d[key], kind):
+        raise ValueError(f"{where}: field '{key}' must be {getattr(kind, '__name__', kind)}, got {type(d[key]).__name__}")
+    return d[key]
+
+
+def load(path):
+    """Read and validate a result file; errors name the file and the field.
+
+    Returns
+    -------
+    Result
+    """
+    path = Path(path)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path} is not a valid result file (corrupt JSON: {exc})") from exc
+    if not isinstance(payload, dict) or payload.get("schema") != SCHEMA:
+        raise ValueError(f"{path} is not a {SCHEMA} result file (field 'schema')")
+    where = str(path)
+    result = Result(_require(payload, "experiment", str, where), _require(payload, "scale", str, where),
+                    _require(payload, "config", dict, where), _require(payload, "data", dict, where),
+                    _require(payload, "provenance", dict, where))
+    if payload.get("key") != result.key:
+        raise ValueError(f"{path}: field 'key' is {payload.get('key')!r} but the config hashes to {result.key}: "
+                         "the file was edited or mixed")
+    return result
+
+
+def device_name(device="cpu"):
+    """A readable name of the device: the GPU's name, or the CPU model from ``/proc/cpuinfo``."""
+    device = str(device)
+    if device.startswith("cuda"):
+        import torch
+
+        return torch.cuda.get_device_name(torch.device(device))
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()}, {os.cpu_count()} cores"
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+
+
+def _git_commit():
+    root = Path(__file__).resolve().parents[1]
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=root)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "lindyn"],
+                               capture_output=True, text=True, check=True, cwd=root).stdout.strip()
+        return out.stdout.strip() + ("+local-changes" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def provenance(device="cpu", dtype=None, data_source=None, wall_time_s=None, **extra):
+    """Commit, device, versions, date and wall time, stored with every result."""
+    import torch
+
+    from . import __version__
+
+    prov = {
+        "commit": _git_commit(),
+        "lindyn": __version__,
+        "device": f"{device} ({device_name(device)})",
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
+    if dtype is not None:
+        prov["dtype"] = str(dtype).replace("torch.", "")
+    if data_source is not None:
+        prov["data_source"] = str(data_source)
+    if wall_time_s is not None:
+        prov["wall_time_s"] = round(float(wall_time_s), 1)
+    prov.update(extra)
+    return prov
+
+
+def code_fingerprint():
+    """SHA-256 (12 hex digits) of the package's source files: part of every cache file's name."""
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        h.update(path.relative_to(root).as_posix().encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+class Checkpoint:
+    """The finished parts of a long run, stored under the run's key so that a resume never mixes runs.
+
+    Parameters
+    ----------
+    path : path-like
+        The checkpoint file. If it exists it must belong to the same experiment and configuration,
+        else ``FileExistsError`` (nothing is deleted).
+    experiment : str
+    config : dict
+    """
+
+    SCHEMA = "lindyn.checkpoint/1"
+
+    def __init__(self, path, experiment, config):
+        self.path = Path(path)
+        self.key = result_key(experiment, config)
+        self.experiment = experiment
+        self.parts = {}
+        if self.path.exists():
+            try:
+                payload = json.loads(self.path.read_text(encoding="utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise ValueError(f"{self.path} is not a valid checkpoint (corrupt JSON: {exc})") from exc
+            if not isinstance(payload, dict) or payload.get("schema") != self.SCHEMA:
+                raise ValueError(f"{self.path} is not a {self.SCHEMA} file (field 'schema')")
+            if payload.get("key") != self.key:
+                raise FileExistsError(f"{self.path} holds the parts of another run (key {payload.get('key')}, "
+                                      f"this run {self.key}); choose another path or remove it yourself")
+            if not isinstance(payload.get("parts"), dict):
+                raise ValueError(f"{self.path}: field 'parts' must be a dict")
+            self.parts = payload["parts"]
+
+    def get(self, part):
+        """The stored value of ``part`` (a string), or ``None``."""
+        return self.parts.get(str(part))
+
+    def put(self, part, value):
+        """Store ``part`` and write the file atomically."""
+        self.parts[str(part)] = to_jsonable(value, f"part {part!r}")
+        write_json_atomic(self.path, {"schema": self.SCHEMA, "experiment": self.experiment, "key": self.key,
+                                      "parts": self.parts})
+
+    def __contains__(self, part):
+        return str(part) in self.parts
