@@ -171,8 +171,9 @@ def train_deep_linear(task, weights, learning_rates, n_steps, threshold=None, re
 
     ``Delta W^l = lr * (prod_{i>l} W^i)^T [Sigma31 - (prod_i W^i) Sigma11] (prod_{i<l} W^i)^T``,
     all layers updated from the same weights. A run whose error becomes non-finite or exceeds 10
-    times ``sum ||y||^2`` is marked diverged; it stays in the batch (its numbers are ignored) and the
-    sweep goes on.
+    times ``max(E(0), sum ||y||^2)``, its own initial error ``E(0)`` included so that a large
+    initialisation is not called diverged at step 0, is marked diverged; it stays in the batch (its
+    numbers are ignored) and the sweep goes on.
 
     Parameters
     ----------
@@ -238,6 +239,7 @@ def train_deep_linear(task, weights, learning_rates, n_steps, threshold=None, re
     lr4 = lr.view(R, 1, 1, 1)
     step = 0
     first_learnt = None
+    limit = None
     with torch.no_grad():
         bar = tqdm(total=n_steps, disable=None if progress is None else not progress, desc=f"Eq 13, {n + 1} layers",
                    leave=False)
@@ -249,7 +251,9 @@ def train_deep_linear(task, weights, learning_rates, n_steps, threshold=None, re
             W = above[0] @ Ws[0]                   # (R, N3, N1)
             delta = S31 - W * S11
             err = (y_sq - (W * S31).sum((1, 2)) - (W * delta).sum((1, 2))).cpu().numpy()
-            bad = ~np.isfinite(err) | (err > 10 * y_sq)
+            if limit is None:
+                limit = 10 * np.maximum(np.where(np.isfinite(err), err, 0.0), y_sq)
+            bad = ~np.isfinite(err) | (err > limit)
             diverged |= bad
             newly = (err <= thr) & ~diverged & ~np.isfinite(learnt_at)
             learnt_at[newly] = step
