@@ -26,74 +26,13 @@ import torch
 from tqdm import tqdm
 
 from ._linalg import random_orthonormal
-from ._validate import as_positive, check_in_range, check_int, check_shape
+from ._validate import as_positive, check_int
+from .task import Task, error_threshold, task_from_samples
 
 __all__ = ["Task", "task_from_samples", "decoupled_deep_init", "train_deep_linear", "DeepRun",
            "error_threshold", "write_json_atomic", "read_results", "sweep", "summarise_sweep", "fig4_config", "PAPER_DEPTHS"]
 
 RESULTS_SCHEMA = "lindyn.depth-sweep/1"
-
-
-@dataclass(frozen=True)
-class Task:
-    """Sufficient statistics of a regression task (sums over samples).
-
-    Attributes
-    ----------
-    sigma11 : numpy.ndarray, (N1, N1)
-    sigma31 : numpy.ndarray, (N3, N1)
-    y_sq : float
-        ``sum_mu ||y^mu||^2``, the error of the zero network.
-    n_samples : int
-    source : str
-        Where the samples came from (shown with every result).
-    """
-
-    sigma11: np.ndarray
-    sigma31: np.ndarray
-    y_sq: float
-    n_samples: int
-    source: str
-
-    @property
-    def min_error(self):
-        """The least-squares minimum ``sum ||y - W x||^2`` over all linear maps ``W``."""
-        pinv = np.linalg.pinv(self.sigma11, rcond=1e-10, hermitian=True)
-        return float(self.y_sq - np.trace(self.sigma31 @ pinv @ self.sigma31.T))
-
-
-def task_from_samples(inputs, outputs, source):
-    """Build a :class:`Task` from samples (one column per sample).
-
-    Parameters
-    ----------
-    inputs : array_like, (N1, P)
-    outputs : array_like, (N3, P)
-    source : str
-        Description of the data (for provenance).
-
-    Returns
-    -------
-    Task
-    """
-    X = np.asarray(inputs, dtype=np.float64)
-    Y = np.asarray(outputs, dtype=np.float64)
-    check_shape("inputs", X, (None, None))
-    check_shape("outputs", Y, (None, X.shape[1]))
-    return Task(X @ X.T, Y @ X.T, float(np.sum(Y * Y)), int(X.shape[1]), str(source))
-
-
-def error_threshold(task, fraction):
-    """The learning-time criterion: ``E_min + fraction * (E_0 - E_min)``.
-
-    ``E_0 = sum ||y||^2`` is the error of the (near-)zero initial network and ``E_min`` the
-    least-squares minimum, so ``fraction = 0.1`` means "90% of the learnable error has been learnt".
-    The paper's absolute 1.3e4 on 50,000 images is replaced by this relative criterion because the
-    absolute number depends on the sample count and the error convention.
-    """
-    check_in_range("fraction", fraction, 0.0, 1.0, low_open=True, high_open=True)
-    e_min = task.min_error
-    return e_min + fraction * (task.y_sq - e_min)
 
 
 def decoupled_deep_init(task, n_layers, width, u0, seed=0, dtype=torch.float64, device="cpu"):

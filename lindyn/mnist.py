@@ -20,6 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._validate import check_int
+from .task import task_from_samples
 
 __all__ = ["MnistData", "read_idx", "load_mnist", "download_mnist", "mnist_task", "MNIST_SHA256", "PAPER_TRAIN_SIZE"]
 
@@ -148,10 +149,8 @@ def mnist_task(directory=None, n_samples=None):
 
     Returns
     -------
-    lindyn.deep.Task
+    lindyn.task.Task
     """
-    from .deep import task_from_samples
-
     data = load_mnist(directory, n_samples)
     onehot = np.eye(10)[data.labels]
     return task_from_samples(data.images.T, onehot.T, data.source)
