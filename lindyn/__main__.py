@@ -50,7 +50,8 @@ def main(argv=None):
                      help="default: float32 on CUDA, float64 on CPU")
     dl = sub.add_parser("download-mnist", help="download and verify the MNIST training files")
     dl.add_argument("directory")
-    dl.add_argument("--mirror", default=mnist.DEFAULT_MIRROR)
+    dl.add_argument("--mirror", action="append", default=None,
+                    help="base URL to try (repeatable; default: the well-known mirrors in lindyn.mnist.MIRRORS)")
     args = parser.parse_args(argv)
 
     if args.command == "download-mnist":

