@@ -1,4 +1,5 @@
-"""Command line: ``python -m lindyn reproduce fig4 --scale laptop|paper`` and ``python -m lindyn download-mnist DIR``."""
+"""Command line: ``python -m lindyn reproduce fig4 --scale laptop|paper``, ``python -m lindyn download-mnist DIR``
+and ``python -m lindyn mnist-stats DIR [--out PATH]``."""
 
 from __future__ import annotations
 
@@ -52,11 +53,19 @@ def main(argv=None):
     dl.add_argument("directory")
     dl.add_argument("--mirror", action="append", default=None,
                     help="base URL to try (repeatable; default: the well-known mirrors in lindyn.mnist.MIRRORS)")
+    st = sub.add_parser("mnist-stats", help="recompute the shipped MNIST statistics file from the IDX files")
+    st.add_argument("directory")
+    st.add_argument("--out", default="mnist50k_stats.npz")
     args = parser.parse_args(argv)
 
     if args.command == "download-mnist":
         for path in mnist.download_mnist(args.directory, args.mirror):
             print(f"verified {path}")
+        return 0
+    if args.command == "mnist-stats":
+        out = mnist.write_stats(args.directory, args.out)
+        same = out.read_bytes() == mnist.shipped_stats_path().read_bytes()
+        print(f"wrote {out}; {'identical to' if same else 'DIFFERENT from'} {mnist.shipped_stats_path()}")
         return 0
 
     if args.scale == "paper" and args.mnist_dir is None:

