@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import math
 import os
 import shutil
 import tempfile
@@ -91,6 +92,10 @@ def _checked_checksums(checksums):
     if missing:
         raise ValueError(f"checksums must hold the SHA-256 of the decompressed bytes of {missing} (keys are file "
                          f"stems such as {_STEMS[0]!r}); got keys {sorted(checksums)}")
+    for stem in _STEMS:
+        digest = checksums[stem]
+        if not (isinstance(digest, str) and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+            raise ValueError(f"checksums[{stem!r}] must be a SHA-256 as 64 lower-case hex digits, got {digest!r}")
     return checksums
 
 
@@ -118,7 +123,7 @@ def _parse_idx(raw, path):
         raise ValueError(f"{path}: truncated IDX header")
     dims = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_DTYPES[raw[2]])
-    expected = header + int(np.prod(dims)) * dtype.itemsize
+    expected = header + math.prod(dims) * dtype.itemsize
     if len(raw) != expected:
         raise ValueError(f"{path}: truncated or padded IDX data ({len(raw)} bytes, header says {expected})")
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(dims)
@@ -256,11 +261,15 @@ def compute_stats(directory, n_samples=PAPER_TRAIN_SIZE, checksums=None):
         raise ValueError(f"n_samples must be at most {images.shape[0]} for {directory}, got {n_samples}")
     X = images[:n_samples]
     labels = labels[:n_samples].astype(np.int64)
-    Xf = X.astype(np.float64)
-    onehot = np.eye(10)[labels]
+    sigma11 = np.zeros((X.shape[1], X.shape[1]))
+    sigma31 = np.zeros((10, X.shape[1]))
+    for start in range(0, n_samples, 10_000):     # chunks bound the float copy to 63 MB
+        Xf = X[start:start + 10_000].astype(np.float64)
+        sigma11 += Xf.T @ Xf
+        sigma31 += np.eye(10)[labels[start:start + 10_000]].T @ Xf
     return {
-        "sigma11": (Xf.T @ Xf).astype(np.int64),
-        "sigma31": (onehot.T @ Xf).astype(np.int64),
+        "sigma11": sigma11.astype(np.int64),
+        "sigma31": sigma31.astype(np.int64),
         "class_counts": np.bincount(labels, minlength=10).astype(np.int64),
         "pixel_sums": X.sum(axis=0, dtype=np.int64),
         "n_samples": n_samples,

@@ -84,6 +84,8 @@ def test_checksums_must_name_both_files(tmp_path):
     assert not (tmp_path / "dl").exists()
     with pytest.raises(TypeError, match="checksums must be a mapping"):
         mnist.load_mnist(tmp_path, checksums="abc")
+    with pytest.raises(ValueError, match=r"checksums\['train-labels-idx1-ubyte'\] must be a SHA-256 as 64"):
+        mnist.load_mnist(tmp_path, checksums={**sums, "train-labels-idx1-ubyte": sums["train-labels-idx1-ubyte"].upper()})
 
 
 def test_only_unsigned_byte_idx_files_load(tmp_path):
