@@ -80,7 +80,10 @@ def decoupled_deep_init(task, n_layers, width=None, u0=1e-3, seed=0, dtype=torch
     layer's input side. ``Delta`` contains ``A M... B Sigma11``, whose rows leave ``span(V)``, so ``B``
     stays a full ``r x N1`` matrix (and the modes couple): only the hidden bases are invariant, which
     is what the width reduction needs. It does not apply to random initialisations, whose weights
-    have components along all ``width`` hidden directions; those need the full width.
+    have components along all ``width`` hidden directions; those need the full width. In floating
+    point the two widths differ by round-off, which fast rates amplify as they amplify any round-off
+    (on MNIST at depth 5 and rate 1e-5, 7e-9 after 200 steps, as between two width-``r`` runs with
+    different hidden bases); the wide weights stay in the hidden bases to ~1e-15.
     """
     n_layers = check_int("n_layers", n_layers, 3)
     if width is not None:
