@@ -84,18 +84,17 @@ def cmd_reproduce(args):
 
 def cmd_download(args):
     try:
-        for path in mnist.download_mnist(args.directory, *([args.mirror] if args.mirror else [])):
+        for path in mnist.download_mnist(args.directory, args.mirror):
             print(f"verified {path}")
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-        raise UserError(f"download-mnist: no mirror could be reached ({exc}); copy the IDX files by hand") from exc
+    except (mnist.DownloadError, urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        raise UserError(f"no mirror could be reached ({exc}); copy the IDX files by hand") from exc
     return 0
 
 
 def cmd_stats(args):
-    write = getattr(mnist, "write_stats", None)
-    if write is None:
-        raise UserError("mnist-stats is not available in this version")
-    print(f"wrote {write(args.directory, args.out)}")
+    out = mnist.write_stats(args.directory, args.out)
+    same = out.read_bytes() == mnist.shipped_stats_path().read_bytes()
+    print(f"wrote {out}; {'identical to' if same else 'DIFFERENT from'} {mnist.shipped_stats_path()}")
     return 0
 
 
@@ -112,10 +111,11 @@ def main(argv=None):
     rep.add_argument("--quiet", action="store_true", help="no progress bars")
     dl = sub.add_parser("download-mnist", help="download and verify the MNIST training files")
     dl.add_argument("directory")
-    dl.add_argument("--mirror", default=None, help="base URL of one mirror (default: the known mirrors in turn)")
+    dl.add_argument("--mirror", action="append", default=None,
+                    help="base URL to try (repeatable; default: the well-known mirrors in lindyn.mnist.MIRRORS)")
     st = sub.add_parser("mnist-stats", help="recompute the shipped MNIST statistics from IDX files")
     st.add_argument("directory")
-    st.add_argument("--out", default=None)
+    st.add_argument("--out", default="mnist50k_stats.npz")
     args = parser.parse_args(argv)
     handler = {"list": cmd_list, "reproduce": cmd_reproduce, "download-mnist": cmd_download,
                "mnist-stats": cmd_stats}[args.command]
