@@ -25,7 +25,12 @@ def _as_float(name, value):
     """``value`` as a float64 array, with a TypeError naming ``name`` for non-numbers."""
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be a real number or an array of real numbers, got {value!r}")
-    raw = np.asarray(value) if not isinstance(value, np.ndarray) else value
+    try:
+        raw = np.asarray(value) if not isinstance(value, np.ndarray) else value
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a real number or a rectangular array of real numbers, got {_show_raw(value)}"
+        ) from None
     kind = raw.dtype.kind
     if kind in "iuf":
         return np.asarray(raw, dtype=float)

@@ -381,8 +381,9 @@ def unbalanced_learning_time(a0, b0, s, tau=1.0, eps=1e-3):
     :math:`\theta` form does not: its denominator at :math:`x_f` is :math:`\approx c_0\epsilon/(1-\epsilon)`,
     the difference of terms of size :math:`2s`, so its relative error is about
     :math:`\epsilon_{\rm mach} s / (c_0 \epsilon \ln(1/\epsilon))`: 6e-9 at :math:`c_0 = 10^{-6}`,
-    ``eps = 1e-3``, 0.3% at :math:`c_0 = 10^{-12}` and infinite at :math:`c_0 < 10^{-16} s`. For
-    :math:`c_0 \ge 10^{-2} s` the two agree to 1e-12.
+    ``eps = 1e-3``, 0.3% at :math:`c_0 = 10^{-12}` and infinite at :math:`c_0 < 10^{-16} s`; it also
+    cancels in :math:`R - c_0` when :math:`c_0 \gg s` (6e-11 at :math:`c_0 = 100 s`). Between
+    :math:`c_0 = 10^{-2} s` and :math:`3 s` the two agree to about 1e-12, the theta form's own error.
 
     Parameters
     ----------
