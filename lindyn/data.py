@@ -25,13 +25,13 @@ class Dataset(NamedTuple):
 
     @property
     def sigma11(self):
-        """Input correlation ``Sigma11 = sum_mu x x^T`` (a sum, not a mean)."""
-        return self.inputs @ self.inputs.T
+        """Input correlation ``Sigma11 = sum_mu x x^T`` (a sum, not a mean), via :func:`correlations`."""
+        return correlations(self.inputs, self.outputs)[0]
 
     @property
     def sigma31(self):
-        """Input-output correlation ``Sigma31 = sum_mu y x^T``."""
-        return self.outputs @ self.inputs.T
+        """Input-output correlation ``Sigma31 = sum_mu y x^T``, via :func:`correlations`."""
+        return correlations(self.inputs, self.outputs)[1]
 
 
 class Modes(NamedTuple):

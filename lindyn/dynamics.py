@@ -484,7 +484,10 @@ def mode_descent(a0, b0, s, lr, n_steps):
     Returns
     -------
     tuple of numpy.ndarray
-        ``a`` and ``b`` at iterations 0..n_steps, each of shape ``(n_steps + 1,) + broadcast shape``.
+        ``a`` and ``b`` at iterations 0..n_steps, each of shape ``(n_steps + 1,) + broadcast shape``;
+        a run whose step is too large diverges and turns non-finite, which is reported, not raised
+        (as in :func:`deep_mode_descent` and :attr:`Trajectory.diverged`), so that a scan over
+        learning rates can find the stability edge.
 
     Examples
     --------
