@@ -148,12 +148,16 @@ def check_times(name, t):
     return t
 
 
-def check_size(name, n_elements, what):
-    """Raise unless a result of ``n_elements`` float64 entries fits under :data:`MAX_ELEMENTS`."""
+def check_size(name, n_elements, what, hint=""):
+    """Raise unless a result of ``n_elements`` float64 entries fits under :data:`MAX_ELEMENTS`.
+
+    ``hint`` says how to ask for less; it ends the message.
+    """
     if n_elements > MAX_ELEMENTS:
         raise ValueError(
             f"{name} asks for {what}, {n_elements:.3g} float64 entries in all; the limit is {MAX_ELEMENTS:.0e} "
             f"({8 * MAX_ELEMENTS / 1e6:.0f} MB), above which the request is almost surely a mistake"
+            + (f"; {hint}" if hint else "")
         )
 
 

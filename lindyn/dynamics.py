@@ -231,7 +231,8 @@ def train_three_layer(
     check_shape("W32", W32, (W21.shape[0], n3, W21.shape[1]))
     n_records = n_steps // record_every + 1 + (n_steps % record_every != 0)
     check_size("train_three_layer", n_records * W21.shape[0] * (min(n1, n3) + 1),
-               f"{n_records} records of {W21.shape[0]} seeds x up to {min(n1, n3)} modes and the loss")
+               f"{n_records} records of {W21.shape[0]} seeds x up to {min(n1, n3)} modes and the loss",
+               "raise record_every")
 
     U, s, V = svd_modes(Y @ X.T)
     rank = int(np.sum(s > s[0] * 1e-12)) if s.size and s[0] > 0 else 0
@@ -500,7 +501,8 @@ def mode_descent(a0, b0, s, lr, n_steps):
     n_steps = check_int("n_steps", n_steps, 1)
     a0, b0 = as_array("a0", a0), as_array("b0", b0)
     shape = check_broadcast(a0=a0, b0=b0, s=s, lr=lr)
-    check_size("mode_descent", 2 * (n_steps + 1) * int(np.prod(shape)), f"{n_steps + 1} records of a and b")
+    check_size("mode_descent", 2 * (n_steps + 1) * int(np.prod(shape)), f"{n_steps + 1} records of a and b",
+               "fewer steps or fewer modes per call")
     a, b, s, lr = np.broadcast_arrays(a0, b0, s, lr)
     a, b = a.copy(), b.copy()
     out_a, out_b = [a.copy()], [b.copy()]
