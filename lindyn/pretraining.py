@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ._validate import as_positive, check_in_range, check_int
+from ._validate import check_in_range, check_int
 
 __all__ = ["autoencoder_fixed_point", "train_autoencoder", "AutoencoderRun", "greedy_pretrain", "Pretrained",
            "layer_modes"]

@@ -25,10 +25,10 @@ def load_task(config, mnist_dir=None):
     if data == LAPTOP_DATA:
         return mnist.mnist_task()
     if data == PAPER_DATA:
+        mnist_dir = mnist_dir or os.environ.get("LINDYN_MNIST_DIR")
         paper_task = getattr(mnist, "paper_task", None)
         if paper_task is not None and mnist_dir is None:
             return paper_task()
-        mnist_dir = mnist_dir or os.environ.get("LINDYN_MNIST_DIR")
         if mnist_dir is None:
             raise ValueError("config['data'] = 'mnist-train-first-50000' needs the MNIST IDX files: pass mnist_dir "
                              "or set LINDYN_MNIST_DIR")

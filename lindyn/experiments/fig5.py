@@ -47,8 +47,8 @@ def config(scale):
         return {**common, "data": _ch4.PAPER_DATA, "width": 200, "seeds": [0, 1, 2], "n_steps": 20000,
                 "pre_max_steps": 20000, "dtype": "float32"}
     if scale == "laptop":
-        return {**common, "data": _ch4.LAPTOP_DATA, "width": 64, "seeds": [0], "n_steps": 4000,
-                "pre_max_steps": 4000, "dtype": "float64"}
+        return {**common, "data": _ch4.LAPTOP_DATA, "width": 32, "seeds": [0], "n_steps": 3000,
+                "pre_max_steps": 3000, "dtype": "float64"}
     raise ValueError(f"scale must be one of ['laptop', 'paper'], got {scale!r}")
 
 
