@@ -168,12 +168,12 @@ def optimal(result):
             t = _times(r)
             k = np.argmin(t, axis=1)
             best = t[np.arange(t.shape[0]), k]
-            censored.append(~np.isfinite(best))
-            best = np.where(np.isfinite(best), best, float(r["steps_run"]))
+            learnt = np.isfinite(best)
+            censored.append(~learnt)
             depths.append(r["depth"])
-            times.append(best)
-            rates.append(np.where(np.isfinite(best), np.asarray(r["learning_rates"])[k], np.nan))
-            edge.append(bool(np.any(((k == 0) | (k == t.shape[1] - 1)) & np.isfinite(best))))
+            times.append(np.where(learnt, best, float(r["steps_run"])))
+            rates.append(np.where(learnt, np.asarray(r["learning_rates"])[k], np.nan))
+            edge.append(bool(np.any(((k == 0) | (k == t.shape[1] - 1)) & learnt)))
             pre.append(r["pretraining_steps"])
         out[scheme] = {"depths": np.array(depths), "time": np.array(times).T, "rate": np.array(rates).T,
                        "edge": np.array(edge), "pretraining_steps": np.array(pre).T, "censored": np.array(censored).T}
