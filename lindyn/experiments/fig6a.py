@@ -191,10 +191,13 @@ def checks(result):
     """Claim 13's verdict from a Fig 6A result."""
     opt = optimal(result)
     scale = result.scale
+    depths = sorted(result.config["depths"])
     checks_ = []
     if "gaussian" in opt:
-        checks_.append(claims.check_above(f"{scale}: Gaussian, time at depth {opt['gaussian']['depths'][-1]} / "
-                                          f"depth {opt['gaussian']['depths'][0]}", depth_ratio(opt, "gaussian"), GROWS))
+        g = opt["gaussian"]
+        bound = " (deepest never learnt: a lower bound)" if g["censored"][:, -1].any() and not g["censored"][:, 0].any() else ""
+        checks_.append(claims.check_above(f"{scale}: Gaussian, time at depth {g['depths'][-1]} / "
+                                          f"depth {g['depths'][0]}{bound}", depth_ratio(opt, "gaussian"), GROWS))
     for s in ("orthogonal", "pretrained"):
         if s in opt:
             cens = bool(opt[s]["censored"].any())
@@ -206,14 +209,22 @@ def checks(result):
             ratio = opt["pretrained"]["time"].mean(0) / opt["orthogonal"]["time"].mean(0)
         checks_.append(claims.check_below(f"{scale}: max over depths of |ln(pretrained / orthogonal time)|",
                                           float(np.max(np.abs(np.log(ratio)))), float(np.log(FLAT))))
+    orth_rows = [r for r in result.data["rows"] if r["scheme"] == "orthogonal"]
+    if orth_rows:
+        dev = max(float(np.max(np.abs(np.array(r["hidden_quantiles"]) - 1))) for r in orth_rows)
+        tol = 1e-3 if result.config["dtype"] == "float32" else 1e-9
+        checks_.append(claims.check_below("orthogonal start: max |singular value - 1| of the product of the first "
+                                          "N_l - 2 layers, all depths", dev, tol))
     eig = np.array(result.data["orthogonal_eigs"]["real"]) + 1j * np.array(result.data["orthogonal_eigs"]["imag"])
     checks_.append(claims.check_below("100 x 100 Haar orthogonal: max ||eigenvalue| - 1|", float(np.abs(np.abs(eig) - 1).max()),
                                       1e-10))
     edges = [s for s in opt if opt[s]["edge"].any()]
     note = (f"'Flat' means the deepest/shallowest ratio of the mean optimal learning time is below {FLAT} and "
             f"'grows' that it is above {GROWS}: a factor-2 rate grid moves a learning time by well under "
-            f"{FLAT}x, proportional growth over these depths is far above {GROWS}x. Eigenvalues: float64 "
-            "eig of a normal, perfectly conditioned matrix is accurate to ~1e-13. "
+            f"{FLAT}x, and growth in proportion to depth would give {depths[-1] / depths[0]:.1f}x here. Eigenvalues: float64 "
+            "eig of a normal, perfectly conditioned matrix is accurate to ~1e-13. Orthogonal products: each factor "
+            "is orthogonal to ~1e-15 in float64 and to ~1e-7 per entry once rounded to float32, so 99 factors "
+            "stay within 1e-4 of an isometry (tolerance 1e-3 in float32, 1e-9 in float64). "
             + (f"Optimum at a grid edge for: {', '.join(edges)}." if edges else "Every optimum is interior to its grid."))
     return [claims.verdict(13, checks_, CHAPTER, note=note)]
 
