@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .. import claims, consistency, deep, inits, pretraining, results
 from . import _ch4

@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .. import claims, deep, inits, pretraining, results
 from . import _ch4
@@ -180,6 +180,15 @@ def optimal(result):
     return out
 
 
+def geometric_mean(rates):
+    """Geometric mean over seeds (axis 0) of positive rates, ignoring NaN (runs that never learnt)."""
+    r = np.asarray(rates, dtype=float)
+    ok = np.isfinite(r)
+    logs = np.where(ok, np.log(np.where(ok, r, 1.0)), 0.0)
+    n = ok.sum(0)
+    return np.where(n > 0, np.exp(logs.sum(0) / np.maximum(n, 1)), np.nan)
+
+
 def depth_ratio(opt, scheme):
     """Mean (over seeds) optimal learning time at the deepest depth over that at the shallowest."""
     t = opt[scheme]["time"].mean(0)
@@ -242,8 +251,7 @@ def plot(result, axes=None, colors=None):
         t, r = o["time"], o["rate"]
         axes[0].errorbar(o["depths"], np.nanmean(t, 0), yerr=np.nanstd(t, 0), marker="o", ms=3, capsize=2,
                          label=scheme, color=c)
-        axes[1].errorbar(o["depths"], np.exp(np.nanmean(np.log(r), 0)), yerr=None, marker="o", ms=3,
-                         label=scheme, color=c)
+        axes[1].plot(o["depths"], geometric_mean(r), marker="o", ms=3, label=scheme, color=c)
     axes[0].set(xlabel="$N_l$", ylabel="learning time (iterations)", title="learning time at the optimal rate")
     axes[0].set_ylim(0, None)
     axes[0].legend(fontsize=8)
