@@ -31,7 +31,8 @@ NAME = "fig5"
 TITLE = "Fig 5: the consistency condition on MNIST, and pretrained vs small random initialisation"
 CHAPTER = "pretraining"
 CLAIMS = (11, 12)
-COST = {"laptop": "about 1 min on 2 CPU cores", "paper": "about 1 min on one H100 (estimate)"}
+COST = {"laptop": "about 10 s on 2 idle CPU cores (minutes when they are shared)",
+        "paper": "1-2 min on one H100 (estimate)"}
 PIXELS = [14 * 28 + c for c in range(4, 24)]
 """The raw-``Sigma11`` submatrix shown: pixel row 14 (the middle of the image), columns 4..23."""
 N_MODES_SHOWN = 20

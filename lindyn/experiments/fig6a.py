@@ -15,9 +15,9 @@ Rates: each scheme has its own grid at each depth, ``rate_steps`` rates spaced b
 ``rate_centre[scheme] * (2 / (N_l - 1)) ** rate_law[scheme]``, anchored at depth 3. The exponent is 1/2:
 in laptop-scale scans (11-rate grids for the random schemes, 5-rate grids for the pretrained one) the
 stability edge fell more slowly than the ``1/N_l`` of Eq 42; whether the optimum hit an edge of its
-grid is recorded. Seeds are batched with rates in
-one run per depth. A scheme that learns at no rate within ``n_steps`` is censored: its learning time is
-reported as at least the steps run.
+grid is recorded. Each seed is its own run over all rates (its stopping rule, ``stop_margin``, then
+applies to that seed alone). A seed that learns at no rate within ``n_steps`` is censored: its learning
+time is reported as at least the steps run.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ NAME = "fig6a"
 TITLE = "Fig 6A: learning time and optimal rate vs depth for Gaussian, orthogonal and pretrained initialisations"
 CHAPTER = "pretraining"
 CLAIMS = (13,)
-COST = {"laptop": "about 1 min on 2 CPU cores", "paper": "about 5 min on one H100 (estimate)"}
+COST = {"laptop": "about 10 s on 2 idle CPU cores (minutes when they are shared)",
+        "paper": "6-10 min on one H100 (estimate from memory traffic and kernel launches; resumable)"}
 SCHEMES = ("gaussian", "orthogonal", "pretrained")
 FLAT = 1.5
 GROWS = 2.0
@@ -50,7 +51,7 @@ def config(scale):
               "stop_margin": 0.5, "orthogonal_eigs_n": 100}
     if scale == "paper":
         return {**common, "data": _ch4.PAPER_DATA, "depths": list(deep.PAPER_DEPTHS), "width": 1000,
-                "seeds": [0, 1, 2], "rate_steps": 5, "n_steps": 3000, "pre_max_steps": 1500, "dtype": "float32"}
+                "seeds": [0, 1, 2], "rate_steps": 5, "n_steps": 2000, "pre_max_steps": 1500, "dtype": "float32"}
     if scale == "laptop":
         return {**common, "data": _ch4.LAPTOP_DATA, "depths": [3, 10], "width": 16,
                 "seeds": [0], "rate_steps": 5, "n_steps": 3000, "pre_max_steps": 1500, "dtype": "float64"}
@@ -62,11 +63,6 @@ def rate_grid(cfg, scheme, depth, n_samples):
     k = np.arange(cfg["rate_steps"]) - (cfg["rate_steps"] - 1) / 2
     centre = cfg["rate_centre"][scheme] * (2.0 / (depth - 1)) ** cfg["rate_law"][scheme]
     return _ch4.rescale(centre * cfg["rate_ratio"] ** k, n_samples)
-
-
-def _stack_seeds(per_seed, n_rates):
-    """Per-seed weight lists -> one list of ``(S * n_rates, out, in)`` tensors, seed-major."""
-    return [torch.stack(ws).repeat_interleave(n_rates, 0) for ws in zip(*per_seed)]
 
 
 def _spectra(weights):
@@ -93,7 +89,7 @@ def _pretrained_stacks(task, cfg, dtype, device, progress):
 
 
 def run(cfg, *, device="cpu", progress=None, checkpoint=None, mnist_dir=None):
-    """Train every scheme at every depth and rate (seeds batched); returns a :class:`lindyn.results.Result`."""
+    """Train every scheme at every depth, seed and rate; returns a :class:`lindyn.results.Result`."""
     start = time.perf_counter()
     task = _ch4.load_task(cfg, mnist_dir)
     dtype = _ch4.torch_dtype(cfg["dtype"])
@@ -122,18 +118,21 @@ def run(cfg, *, device="cpu", progress=None, checkpoint=None, mnist_dir=None):
                         for s in seeds]
         e0 = [_ch4.initial_error(task, ws) for ws in per_seed]
         spectra = _spectra(per_seed[0])
-        out = deep.train_deep_linear(task, _stack_seeds(per_seed, len(rates)), np.tile(rates, len(seeds)),
-                                     cfg["n_steps"], threshold=threshold, record_every=cfg["n_steps"],
-                                     progress=progress, stop_margin=cfg["stop_margin"])
-        S, R = len(seeds), len(rates)
-        row = {"scheme": scheme, "depth": depth, "learning_rates": rates,
-               "learning_time": out.learning_time.reshape(S, R), "diverged": out.diverged.reshape(S, R),
-               "steps_run": out.n_steps_run, "initial_error": e0, "pretraining_steps": pre_steps, **spectra}
+        times, diverged, steps_run = [], [], []
+        for ws in per_seed:
+            out = deep.train_deep_linear(task, ws, rates, cfg["n_steps"], threshold=threshold,
+                                         record_every=cfg["n_steps"], progress=progress, stop_margin=cfg["stop_margin"])
+            times.append(out.learning_time)
+            diverged.append(out.diverged)
+            steps_run.append(out.n_steps_run)
+            del out
+        row = {"scheme": scheme, "depth": depth, "learning_rates": rates, "learning_time": times,
+               "diverged": diverged, "steps_run": steps_run, "initial_error": e0, "pretraining_steps": pre_steps,
+               **spectra}
         row = results.to_jsonable(row)
         rows.append(row)
         if checkpoint is not None:
             checkpoint.put(part, row)
-        del out
     orth = inits.haar_orthogonal(cfg["orthogonal_eigs_n"], seed=0)
     eig = np.linalg.eigvals(orth)
     data = {"rows": rows, "threshold": threshold, "y_sq": task.y_sq, "min_error": task.min_error,
@@ -171,7 +170,7 @@ def optimal(result):
             learnt = np.isfinite(best)
             censored.append(~learnt)
             depths.append(r["depth"])
-            times.append(np.where(learnt, best, float(r["steps_run"])))
+            times.append(np.where(learnt, best, np.asarray(r["steps_run"], dtype=float)))
             rates.append(np.where(learnt, np.asarray(r["learning_rates"])[k], np.nan))
             edge.append(bool(np.any(((k == 0) | (k == t.shape[1] - 1)) & learnt)))
             pre.append(r["pretraining_steps"])
