@@ -53,7 +53,7 @@ def config(scale):
         return {**common, "data": _ch4.PAPER_DATA, "depths": list(deep.PAPER_DEPTHS), "width": 1000,
                 "seeds": [0, 1, 2], "rate_steps": 5, "n_steps": 2000, "pre_max_steps": 1500, "dtype": "float32"}
     if scale == "laptop":
-        return {**common, "data": _ch4.LAPTOP_DATA, "depths": [3, 10], "width": 16,
+        return {**common, "data": _ch4.LAPTOP_DATA, "depths": [3, 10, 20], "width": 16,
                 "seeds": [0], "rate_steps": 5, "n_steps": 3000, "pre_max_steps": 1500, "dtype": "float64"}
     raise ValueError(f"scale must be one of ['laptop', 'paper'], got {scale!r}")
 
