@@ -244,20 +244,29 @@ def plot(result, axes=None, colors=None):
 
     if axes is None:
         _, axes = plt.subplots(1, 3, figsize=(11, 3.3))
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
     opt = optimal(result)
     for i, (scheme, o) in enumerate(opt.items()):
         c = None if colors is None else colors[i]
         t, r = o["time"], o["rate"]
-        axes[0].errorbar(o["depths"], np.nanmean(t, 0), yerr=np.nanstd(t, 0), marker="o", ms=3, capsize=2,
-                         label=scheme, color=c)
+        line = axes[0].errorbar(o["depths"], t.mean(0), yerr=t.std(0), marker="o", ms=3, capsize=2, label=scheme,
+                                color=c)
+        cens = o["censored"].any(0)
+        if cens.any():
+            axes[0].plot(o["depths"][cens], t.mean(0)[cens], "^", ms=8, mfc="white", color=line[0].get_color())
         axes[1].plot(o["depths"], geometric_mean(r), marker="o", ms=3, label=scheme, color=c)
-    axes[0].set(xlabel="$N_l$", ylabel="learning time (iterations)", title="learning time at the optimal rate")
+    axes[0].set(xlabel="$N_l$", ylabel="learning time (iterations)", title="learning time (open: not learnt, budget)")
     axes[0].set_ylim(0, None)
     axes[0].legend(fontsize=8)
     axes[1].set(xscale="log", yscale="log", xlabel="$N_l$", ylabel="optimal rate", title="optimal learning rate")
+    axes[1].xaxis.set_major_formatter(ScalarFormatter())
+    axes[1].xaxis.set_minor_formatter(NullFormatter())
+    axes[1].set_xticks(sorted(result.config["depths"])[:: max(1, len(result.config["depths"]) // 5)])
     eig = np.array(result.data["orthogonal_eigs"]["real"]) + 1j * np.array(result.data["orthogonal_eigs"]["imag"])
     theta = np.linspace(0, 2 * np.pi, 400)
     axes[2].plot(np.cos(theta), np.sin(theta), "k-", lw=0.5)
     axes[2].plot(eig.real, eig.imag, "o", ms=3)
     axes[2].set(aspect="equal", xlabel="Re", ylabel="Im", title="eigenvalues, 100 x 100 orthogonal")
+    axes[0].figure.tight_layout()
     return axes
