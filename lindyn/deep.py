@@ -186,7 +186,7 @@ def train_deep_linear(task, weights, learning_rates, n_steps, threshold=None, re
                              f"of shape {tuple(Ws[l - 1].shape)}")
     # Exact change of input basis to the eigenvectors of Sigma11: W Sigma11 becomes a column scaling,
     # O(N3 N1) per step instead of O(N3 N1^2); the first layer is rotated back at the end.
-    evals, Q = np.linalg.eigh(task.sigma11)
+    evals, Q = task.sigma11_eigh
     Qt = torch.as_tensor(Q, dtype=dtype, device=device)
     Ws[0] = Ws[0] @ Qt
     S11 = torch.as_tensor(evals, dtype=dtype, device=device)
