@@ -114,7 +114,7 @@ def _train_part(cfg, seed, depth, device):
     thresholds, _ = _thresholds(task)
     s1, d1 = top_mode(task)
     lo, hi = cfg["refined_span"]
-    refined = predicted_rate(s1, d1, depth) * np.logspace(np.log10(lo), np.log10(hi), cfg["refined_rates"])
+    refined = predicted_rate(s1, d1, depth) * np.geomspace(lo, hi, cfg["refined_rates"])
     rates = np.concatenate([np.asarray(cfg["paper_rates"]) * PAPER_N / task.n_samples, refined])
     width = cfg["width"] if cfg["width"] is not None else _rank(task)
     weights = deep.decoupled_deep_init(task, depth, width, cfg["u0"], seed=seed, dtype=dtype, device=device)
