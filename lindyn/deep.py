@@ -232,7 +232,7 @@ def train_deep_linear(task, weights, learning_rates, n_steps, threshold=None, re
     with torch.no_grad():
         every = _CUDA_SYNC_EVERY if device.type == "cuda" else _CPU_SYNC_EVERY
         engine = "eager (CUDA graphs switched off)" if device.type == "cuda" and not _CUDA_GRAPHS else "eager"
-        net = _Eq13Net(task, weights, lrs, threshold, stop_margin, n_steps, every)
+        net = _Eq13Net(task, weights, lrs, threshold, stop_margin, n_steps, every, _UPDATE_GROUP_BYTES)
         graph = None
         errors, steps = [], []
         step = 0
@@ -277,6 +277,10 @@ _CUDA_SYNC_EVERY = 32
 """Steps between reads of the device-side bookkeeping on CUDA (each read is a device sync)."""
 _CPU_SYNC_EVERY = 1
 """The same on the CPU, where a read costs nothing; tests raise it to exercise the deferred reads."""
+_UPDATE_GROUP_BYTES = 0
+"""``0``: update all layers in one batched pass after the chain below them. ``> 0``: update each layer
+right after the chain below has read it, for groups of rates whose layer fits in this many bytes, so
+that the update may find the layer still in the GPU's L2 cache (one fewer pass over memory, more kernels)."""
 
 
 def _check_eq13_weights(weights, R):
@@ -312,7 +316,7 @@ class _Eq13Net:
     state, so it can be captured as a CUDA graph and replayed.
     """
 
-    def __init__(self, task, weights, lrs, threshold, stop_margin, n_steps, every):
+    def __init__(self, task, weights, lrs, threshold, stop_margin, n_steps, every, group_bytes=0):
         R, n = lrs.size, len(weights)
         dtype, device = weights[0].dtype, weights[0].device
         opts = {"dtype": dtype, "device": device}
@@ -345,6 +349,8 @@ class _Eq13Net:
             self.above = [torch.empty((R, n3, w.shape[-2]), **opts) for w in weights[:-1]]
             self.below = [None] + [torch.empty((R, n3, w.shape[-1]), **opts) for w in weights[1:-1]]
         self.layers = [first] + middle + [last]
+        per_rate = max(w.shape[-2] * w.shape[-1] for w in weights) * first.element_size()
+        self.group = min(R, max(1, group_bytes // per_rate)) if group_bytes > 0 else 0
         self.below[0] = torch.empty((R, n3, first.shape[-1]), **opts)     # the error Delta
         self.below.append(torch.empty((R, n3, last.shape[-1]), **opts))
         self.product = torch.empty((R, n3, first.shape[-1]), **opts)
@@ -374,12 +380,18 @@ class _Eq13Net:
 
     def step(self):
         """One step: error and bookkeeping at step ``s``, then the update unless training has stopped."""
-        err = self._error()
-        self._bookkeeping(err)
-        above, below, layers, n = self.above, self.below, self.layers, len(self.layers)
+        self._bookkeeping(self._error())
+        if self.group:
+            self._update_layer_by_layer()
+        else:
+            self._update_batched()
+        self.s.add_((~self.stopped).long())
+
+    def _update_batched(self):
+        """The whole chain below, then every layer's rank-N3 update (hidden layers in one ``baddbmm``)."""
+        above, below, layers, n, lr = self.above, self.below, self.layers, len(self.layers), self.lr_eff
         for l in range(n - 1):
             torch.bmm(below[l], layers[l].transpose(1, 2), out=below[l + 1])
-        lr = self.lr_eff
         below[0].mul_(lr)
         layers[0].baddbmm_(above[0].transpose(1, 2), below[0])
         if self.stacked:
@@ -392,7 +404,18 @@ class _Eq13Net:
                 below[l].mul_(lr)
                 layers[l].baddbmm_(above[l].transpose(1, 2), below[l])
         layers[-1].add_(below[-1].mul_(lr))                               # above[n - 1] is the identity
-        self.s.add_((~self.stopped).long())
+
+    def _update_layer_by_layer(self):
+        """Each layer updated, a group of rates at a time, right after the chain below has read it."""
+        above, below, layers, n, lr = self.above, self.below, self.layers, len(self.layers), self.lr_eff
+        R, G = lr.shape[0], self.group
+        for l in range(n - 1):
+            for a in range(0, R, G):
+                g = slice(a, a + G)
+                torch.bmm(below[l][g], layers[l][g].transpose(1, 2), out=below[l + 1][g])
+                below[l][g].mul_(lr[g])
+                layers[l][g].baddbmm_(above[l][g].transpose(1, 2), below[l][g])
+        layers[-1].add_(below[-1].mul_(lr))
 
     def _bookkeeping(self, err):
         active = ~self.stopped

@@ -167,7 +167,10 @@ def assert_same_run(new, old, check_weights=None):
     (3, 5, [2e-3, 5e-4], 1, None),           # one hidden layer, stop when every rate has learnt
     (12, 4, [1e-3, 5e-4], 5, None),
 ])
-def test_trainer_matches_reference_implementation(task, depth, width, rates, record_every, margin):
+@pytest.mark.parametrize("group_bytes", [0, 2 * 9 * 9 * 8])
+def test_trainer_matches_reference_implementation(task, depth, width, rates, record_every, margin, group_bytes,
+                                                  monkeypatch):
+    monkeypatch.setattr(deep, "_UPDATE_GROUP_BYTES", group_bytes)      # batched update, or layer by layer
     weights = deep.decoupled_deep_init(task, depth, width, 1e-2, seed=1)
     thr = deep.error_threshold(task, 0.2)
     kw = dict(threshold=thr, record_every=record_every, stop_margin=margin)
@@ -236,10 +239,11 @@ def test_without_threshold_learning_time_is_inf(task):
     assert run.engine == "eager"
 
 
-def test_step_has_no_host_synchronisation(task):
+@pytest.mark.parametrize("group_bytes", [0, 1])
+def test_step_has_no_host_synchronisation(task, group_bytes):
     """On meta tensors any read of a value (.item(), bool(), .cpu()) raises: the step can be graph-captured."""
     weights = deep.decoupled_deep_init(task, 5, 6, 1e-3, device="meta")
-    net = deep._Eq13Net(task, weights, np.array([1e-3, 2e-3]), 1.0, 0.5, 100, 4)
+    net = deep._Eq13Net(task, weights, np.array([1e-3, 2e-3]), 1.0, 0.5, 100, 4, group_bytes)
     net.step()
     with pytest.raises((NotImplementedError, RuntimeError)):
         net.readback()
