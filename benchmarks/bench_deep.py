@@ -94,19 +94,32 @@ def git_commit():
         return "unknown"
 
 
-def load_task(mnist_dir):
-    """Statistics of the first 50,000 images, and where they came from (which of three sources)."""
+def load_data(mnist_dir):
+    """The task's statistics and the samples for the autograd baseline, each with where it came from.
+
+    Statistics: ``lindyn.mnist.paper_task()`` when the package ships it, else those of the first
+    50,000 images in ``mnist_dir``, else of the embedded 5,000-digit sample. Samples: the same files,
+    or the embedded sample. Files whose ``.gz`` bytes differ from the published ones (recompressed)
+    are loaded structure-checked, and the source says so.
+    """
+    if mnist_dir is None:
+        data = mnist.load_mnist()
+    else:
+        try:
+            data = mnist.load_mnist(mnist_dir, 50_000)
+        except ValueError as exc:
+            if "SHA-256" not in str(exc):
+                raise
+            data = mnist.load_mnist(mnist_dir, 50_000, checksums={})
+            data = data._replace(source=f"{data.source}; the .gz files differ from the published ones "
+                                        "(e.g. recompressed), so only their IDX structure was checked")
+    inputs, outputs = data.images.T, np.eye(10)[data.labels].T
     if hasattr(mnist, "paper_task"):
-        return mnist.paper_task(), "lindyn.mnist.paper_task() (shipped statistics)"
-    if mnist_dir is not None:
-        return mnist.mnist_task(mnist_dir, 50_000), f"--mnist-dir {mnist_dir}"
-    return mnist.mnist_task(), "embedded 5,000-digit sample (no --mnist-dir)"
-
-
-def load_samples(mnist_dir):
-    """Samples for the autograd baseline: the full files if given, else the embedded sample."""
-    data = mnist.load_mnist(mnist_dir, 50_000) if mnist_dir is not None else mnist.load_mnist()
-    return data.images.T, np.eye(10)[data.labels].T, data.source
+        task, origin = mnist.paper_task(), "lindyn.mnist.paper_task() (shipped statistics)"
+    else:
+        task = deep.task_from_samples(inputs, outputs, data.source)
+        origin = f"statistics of --mnist-dir {mnist_dir}" if mnist_dir else "statistics of the embedded sample"
+    return task, origin, (inputs, outputs, data.source)
 
 
 def autograd_step_fn(X, Y, lr):
@@ -166,7 +179,7 @@ def peak_bytes(device):
     return int(torch.cuda.max_memory_allocated(device)) if device.type == "cuda" else None
 
 
-def bench_depth(task, samples, depth, dtype, device, args, peak, rates):
+def bench_depth(task, samples, depth, dtype, device, args, peak, rates, autograd=True):
     sync = (lambda: torch.cuda.synchronize(device)) if device.type == "cuda" else (lambda: None)
     row = {"depth": depth, "dtype": str(dtype).replace("torch.", ""), "width": args.width, "n_rates": len(rates)}
     w0 = deep.decoupled_deep_init(task, depth, width=args.width, u0=1e-3, seed=0, dtype=dtype, device=device)
@@ -191,6 +204,8 @@ def bench_depth(task, samples, depth, dtype, device, args, peak, rates):
             entry["peak_memory_over_weights"] = entry["peak_memory_bytes"] / B
         row[label] = entry
     reset_peak(device)
+    if not autograd:
+        return row
     X, Y = (torch.as_tensor(a, dtype=dtype, device=device) for a in samples[:2])
     lr = float(rates[len(rates) // 2])
     try:
@@ -281,6 +296,9 @@ def main(argv=None):
     p.add_argument("--out", default=None, help="result file (default results/bench_deep_<device>.json)")
     p.add_argument("--profile", default=None, metavar="PATH",
                    help="also profile a few steps at the deepest depth and write the top kernels to PATH")
+    p.add_argument("--group-mb", type=float, nargs="*", default=[],
+                   help="also time the deepest depth with each layer updated right after the chain below reads "
+                        "it, rates grouped so a layer group fits in this many MB (lindyn.deep._UPDATE_GROUP_BYTES)")
     p.add_argument("--commit", default=None, help="commit to record (default: git rev-parse HEAD)")
     args = p.parse_args(argv)
     device = torch.device(args.device)
@@ -301,8 +319,7 @@ def main(argv=None):
     name = device_name(device)
     peak = args.peak_gbps * 1e9 if args.peak_gbps else peak_bandwidth(name) if cuda else None
 
-    task, task_origin = load_task(args.mnist_dir)
-    samples = load_samples(args.mnist_dir)
+    task, task_origin, samples = load_data(args.mnist_dir)
     rates = np.logspace(-4, -7, 20) * 50_000 / task.n_samples
     print(f"device: {device} ({name}); peak bandwidth: {'unknown' if not peak else f'{peak / 1e12:.2f} TB/s'}")
     print(f"statistics: {task_origin}: {task.source} ({task.n_samples} samples)")
@@ -312,7 +329,7 @@ def main(argv=None):
     print("moved bytes per step = 4 B (two chain reads + read and write of the update), B = batched weight bytes; "
           "floor = 3 B / peak (issue 11)")
 
-    rows = []
+    rows, variants = [], []
 
     def payload():
         return finite_or_none({
@@ -334,6 +351,7 @@ def main(argv=None):
                 "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             },
             "results": rows,
+            "group_variants": variants,
         })
 
     for dt in args.dtypes:
@@ -353,6 +371,22 @@ def main(argv=None):
                   f"| max rel diff vs autograd {r.get('max_rel_weight_diff_vs_autograd_3_steps', float('nan')):.1e}",
                   flush=True)
             deep.write_json_atomic(out, payload())          # a run cut short still leaves its finished rows
+    for dt in args.dtypes if args.group_mb else []:
+        depth = max(args.depths)
+        for mb in args.group_mb:
+            deep._UPDATE_GROUP_BYTES = int(mb * 2 ** 20)
+            try:
+                r = bench_depth(task, samples, depth, getattr(torch, dt), device, args, peak, rates, autograd=False)
+            finally:
+                deep._UPDATE_GROUP_BYTES = 0
+            variants.append({"group_mb": mb, **r})
+            base = next(x for x in rows if x["dtype"] == dt and x["depth"] == depth)
+            print(f"{dt} depth {depth:3d}, layer-by-layer update in {mb:g} MB groups | sweep "
+                  f"{fmt(r, 'sweep', 'ms_per_step', '8.3f')} ms (batched {fmt(base, 'sweep', 'ms_per_step', '.3f')}; "
+                  f"floor/time {fmt(r, 'sweep', 'floor_fraction', '.0%')}) | one rate "
+                  f"{fmt(r, 'one_rate', 'ms_per_step', '.3f')} ms (batched {fmt(base, 'one_rate', 'ms_per_step', '.3f')})",
+                  flush=True)
+            deep.write_json_atomic(out, payload())
     if args.profile:
         profile(task, max(args.depths), getattr(torch, args.dtypes[0]), device, args, rates, args.profile)
         print(f"profile written to {args.profile}")
