@@ -240,6 +240,44 @@ def bench_depth(task, samples, depth, dtype, device, args, peak, rates, autograd
     return row
 
 
+def check_engines(task, device, n_steps=3000):
+    """A small float64 sweep on ``device`` with its default engine (a CUDA graph on CUDA) and eagerly, and on the CPU.
+
+    Returns the engines used and how far apart the runs are (diverged rates left out): replaying a
+    graph should change nothing (same kernels), and the device should agree with the CPU to round-off.
+    """
+    rates = np.logspace(-4, -6, 6) * 50_000 / task.n_samples
+    w = deep.decoupled_deep_init(task, 10, width=32, u0=1e-3, seed=0, dtype=torch.float64, device="cpu")
+    kw = {"threshold": deep.error_threshold(task, 0.1), "record_every": 10, "stop_margin": 0.5}
+    runs = {"cpu": deep.train_deep_linear(task, w, rates, n_steps, **kw)}
+    wd = [x.to(device) for x in w]
+    runs["default"] = deep.train_deep_linear(task, wd, rates, n_steps, **kw)
+    deep._CUDA_GRAPHS = False
+    try:
+        runs["eager"] = deep.train_deep_linear(task, wd, rates, n_steps, **kw)
+    finally:
+        deep._CUDA_GRAPHS = True
+
+    keep = torch.as_tensor(~runs["cpu"].diverged)
+
+    def rel(a, b):
+        return max(float((x.cpu()[keep] - y.cpu()[keep]).abs().max() / y.cpu()[keep].abs().max())
+                   for x, y in zip(a.weights, b.weights))
+
+    def same(a, b):
+        return bool(a.n_steps_run == b.n_steps_run and np.array_equal(a.learning_time, b.learning_time)
+                    and np.array_equal(a.diverged, b.diverged) and np.array_equal(a.n_rises, b.n_rises))
+
+    d, e, c = runs["default"], runs["eager"], runs["cpu"]
+    return {"depth": 10, "width": 32, "rates": rates.tolist(), "n_steps": n_steps, "engine_default": d.engine,
+            "engine_eager": e.engine, "n_steps_run": d.n_steps_run,
+            "learning_time": [None if not np.isfinite(t) else int(t) for t in d.learning_time],
+            "default_vs_eager_same_outcome": same(d, e), "default_vs_eager_max_rel_weight_diff": rel(d, e),
+            "n_diverged": int((~keep).sum()),
+            "default_vs_eager_max_abs_error_diff": float(np.max(np.abs(d.error - e.error)[:, keep.numpy()])),
+            "device_vs_cpu_same_outcome": same(d, c), "device_vs_cpu_max_rel_weight_diff": rel(d, c)}
+
+
 def profile(task, depth, dtype, device, args, rates, path):
     """torch.profiler over a few steps at ``depth``: top kernels of the sweep (graph and eager) and one rate."""
     from torch.profiler import ProfilerActivity
@@ -316,6 +354,7 @@ def main(argv=None):
         p.error(f"--depths must all be >= 3, got {args.depths}")
     out = Path(args.out or f"results/bench_deep_{device.type}.json")
     started = time.perf_counter()
+    commit = args.commit or git_commit()
     name = device_name(device)
     peak = args.peak_gbps * 1e9 if args.peak_gbps else peak_bandwidth(name) if cuda else None
 
@@ -330,6 +369,13 @@ def main(argv=None):
           "floor = 3 B / peak (issue 11)")
 
     rows, variants = [], []
+    engines = check_engines(task, device) if cuda else None
+    if engines:
+        print(f"engines: {engines['engine_default']} vs {engines['engine_eager']}: same outcome "
+              f"{engines['default_vs_eager_same_outcome']}, max rel weight diff "
+              f"{engines['default_vs_eager_max_rel_weight_diff']:.1e}; vs CPU: same outcome "
+              f"{engines['device_vs_cpu_same_outcome']}, max rel weight diff {engines['device_vs_cpu_max_rel_weight_diff']:.1e}"
+              f" (float64, depth 10, width 32, 6 rates, {engines['n_steps_run']} steps)", flush=True)
 
     def payload():
         return finite_or_none({
@@ -341,15 +387,17 @@ def main(argv=None):
                        "traffic_formula": "moved = 4 B (chain above, chain below, read + write of the in-place "
                                           "update); floor = 3 B / peak (issue 11); B = bytes of all weights of all rates"},
             "provenance": {
-                "commit": args.commit or git_commit(), "device": f"{device} ({name})",
+                "commit": commit, "device": f"{device} ({name})",
                 "python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
                 "torch_threads": torch.get_num_threads(),
+                "allow_tf32": bool(torch.backends.cuda.matmul.allow_tf32),
                 "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                 "wall_time_s": round(time.perf_counter() - started, 1),
                 "data_source": f"{task_origin}: {task.source}", "n_samples": task.n_samples,
                 "autograd_data_source": samples[2], "autograd_n_samples": int(samples[0].shape[1]),
                 "max_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
             },
+            "engine_check": engines,
             "results": rows,
             "group_variants": variants,
         })
