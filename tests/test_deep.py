@@ -159,7 +159,7 @@ def assert_same_run(new, old, check_weights=None):
     same_within(new.error[:, keep], old.error[:, keep])
     for a, b in zip(new.weights, old.weights):
         assert a.shape == b.shape
-        same_within(a[keep].numpy(), b[keep].numpy())
+        same_within(a.cpu()[keep].numpy(), b.cpu()[keep].numpy())
 
 
 @pytest.mark.parametrize("depth,width,rates,record_every,margin", [
@@ -247,6 +247,22 @@ def test_step_has_no_host_synchronisation(task, group_bytes):
     net.step()
     with pytest.raises((NotImplementedError, RuntimeError)):
         net.readback()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_graph_run_equals_eager_cuda_run_and_cpu_reference(task, monkeypatch):
+    weights = deep.decoupled_deep_init(task, 6, 9, 1e-2, seed=1)
+    kw = dict(threshold=deep.error_threshold(task, 0.2), record_every=7, stop_margin=0.5)
+    rates = [10.0, 3e-3, 1e-3, 3e-4]
+    cpu = deep.train_deep_linear(task, weights, rates, 6000, **kw)
+    cuda = [w.cuda() for w in weights]
+    graph = deep.train_deep_linear(task, cuda, rates, 6000, **kw)
+    monkeypatch.setattr(deep, "_CUDA_GRAPHS", False)
+    eager = deep.train_deep_linear(task, cuda, rates, 6000, **kw)
+    assert graph.engine == "cuda-graph" and eager.engine.startswith("eager")
+    assert graph.n_steps_run == eager.n_steps_run and graph.n_rises.tolist() == eager.n_rises.tolist()
+    assert_same_run(graph, eager, check_weights=~graph.diverged)
+    assert_same_run(graph, cpu)
 
 
 def test_failed_graph_capture_falls_back_to_eager():
