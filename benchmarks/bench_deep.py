@@ -278,37 +278,58 @@ def check_engines(task, device, n_steps=3000):
             "device_vs_cpu_same_outcome": same(d, c), "device_vs_cpu_max_rel_weight_diff": rel(d, c)}
 
 
-def profile(task, depth, dtype, device, args, rates, path):
-    """torch.profiler over a few steps at ``depth``: top kernels of the sweep (graph and eager) and one rate."""
+def profile(task, depth, dtype, device, args, rates, path, n_profiled=10):
+    """torch.profiler over ``n_profiled`` steps at ``depth``: the kernels that limit the step.
+
+    Uses lindyn.deep's private step object so that only steps are profiled (no set-up, no warm-up),
+    for the sweep and one rate, replayed as a CUDA graph (on CUDA) and eagerly.
+    """
     from torch.profiler import ProfilerActivity
     from torch.profiler import profile as torch_profile
 
-    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if device.type == "cuda" else [])
+    cuda = device.type == "cuda"
+    acts = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
+    sync = (lambda: torch.cuda.synchronize(device)) if cuda else (lambda: None)
     w0 = deep.decoupled_deep_init(task, depth, width=args.width, u0=1e-3, seed=0, dtype=dtype, device=device)
     sections = []
-    cases = [("sweep, default engine", rates, True), ("sweep, eager", rates, False),
-             ("one rate, default engine", rates[:1], True)]
-    try:
-        for title, lrs, graphs in cases:
-            deep._CUDA_GRAPHS = graphs
-            n = args.warm_steps + 16
-            deep.train_deep_linear(task, w0, lrs, n)
-            with torch_profile(activities=acts) as prof:
-                engine = deep.train_deep_linear(task, w0, lrs, n).engine
-                if device.type == "cuda":
-                    torch.cuda.synchronize(device)
-            averages, table = prof.key_averages(), "(no table: the profiler accepted none of the sort keys)"
-            keys = ("self_device_time_total", "self_cuda_time_total", "device_time_total", "cuda_time_total")
-            for key in keys if device.type == "cuda" else ("self_cpu_time_total",):
-                try:
-                    table = averages.table(sort_by=key, row_limit=20, max_name_column_width=70)
-                    break
-                except (AttributeError, KeyError, ValueError, RuntimeError):
-                    continue
-            sections.append(f"== depth {depth}, width {args.width}, {str(dtype)[6:]}, {len(lrs)} rate(s), {title} "
-                            f"(engine: {engine}), {n} steps incl. set-up ==\n{table}\n")
-    finally:
-        deep._CUDA_GRAPHS = True
+    cases = [("sweep", rates, cuda), ("sweep", rates, False), ("one rate", rates[len(rates) // 2:][:1], cuda),
+             ("one rate", rates[len(rates) // 2:][:1], False)]
+    for title, lrs, graphs in cases if cuda else cases[1::2]:
+        net = deep._Eq13Net(task, w0, np.asarray(lrs), None, None, 10 ** 9, 1, deep._UPDATE_GROUP_BYTES)
+        if cuda:
+            side = torch.cuda.Stream(device)
+            side.wait_stream(torch.cuda.current_stream(device))
+            with torch.cuda.stream(side):
+                for _ in range(3):
+                    net.step()
+            torch.cuda.current_stream(device).wait_stream(side)
+        graph, engine = deep._capture_eq13_graph(net.step) if graphs else (None, "eager")
+        run = graph.replay if graph is not None else net.step
+        run()
+        sync()
+        start = time.perf_counter()
+        for _ in range(n_profiled):
+            run()
+        sync()
+        wall = (time.perf_counter() - start) / n_profiled
+        with torch_profile(activities=acts) as prof:
+            for _ in range(n_profiled):
+                run()
+            sync()
+        averages, table = prof.key_averages(), "(no table: the profiler accepted none of the sort keys)"
+        keys = ("self_device_time_total", "self_cuda_time_total") if cuda else ("self_cpu_time_total",)
+        device_us = None
+        for key in keys:
+            try:
+                table = averages.table(sort_by=key, row_limit=15, max_name_column_width=80)
+                device_us = sum(getattr(e, key) for e in averages)
+                break
+            except (AttributeError, KeyError, ValueError, RuntimeError):
+                continue
+        busy = "" if device_us is None else f", {'device' if cuda else 'CPU'} busy {device_us / n_profiled / 1e3:.3f} ms/step"
+        sections.append(f"== depth {depth}, width {args.width}, {str(dtype)[6:]}, {len(lrs)} rate(s) ({title}), "
+                        f"engine {engine}: {wall * 1e3:.3f} ms/step wall{busy}, {n_profiled} steps profiled ==\n{table}\n")
+        del net, graph, run
     tmp = Path(str(path) + ".tmp")
     tmp.write_text("\n".join(sections), encoding="utf-8")
     tmp.replace(path)
@@ -419,6 +440,16 @@ def main(argv=None):
                   f"| max rel diff vs autograd {r.get('max_rel_weight_diff_vs_autograd_3_steps', float('nan')):.1e}",
                   flush=True)
             deep.write_json_atomic(out, payload())          # a run cut short still leaves its finished rows
+    fits = [r for r in rows if r["dtype"] == "float64" and r["depth"] == 100 and r["n_rates"] == 20]
+    for r in fits:
+        ok = "ms_per_step" in r["sweep"]
+        print(f"float64 sweep at depth 100, width {r['width']}, 20 rates: {'fits' if ok else r['sweep']['error']}; "
+              f"peak memory {fmt(r, 'sweep', 'peak_memory_bytes', '.3e')} B = "
+              f"{fmt(r, 'sweep', 'peak_memory_over_weights', '.2f')} x the batched weights "
+              f"({r['sweep'].get('weight_bytes', 0) / 1e9:.1f} GB)")
+    if args.profile:
+        profile(task, max(args.depths), getattr(torch, args.dtypes[0]), device, args, rates, args.profile)
+        print(f"profile written to {args.profile}")
     for dt in args.dtypes if args.group_mb else []:
         depth = max(args.depths)
         for mb in args.group_mb:
@@ -435,16 +466,6 @@ def main(argv=None):
                   f"{fmt(r, 'one_rate', 'ms_per_step', '.3f')} ms (batched {fmt(base, 'one_rate', 'ms_per_step', '.3f')})",
                   flush=True)
             deep.write_json_atomic(out, payload())
-    if args.profile:
-        profile(task, max(args.depths), getattr(torch, args.dtypes[0]), device, args, rates, args.profile)
-        print(f"profile written to {args.profile}")
-    fits = [r for r in rows if r["dtype"] == "float64" and r["depth"] == 100 and r["n_rates"] == 20]
-    for r in fits:
-        ok = "ms_per_step" in r["sweep"]
-        print(f"float64 sweep at depth 100, width {r['width']}, 20 rates: {'fits' if ok else r['sweep']['error']}; "
-              f"peak memory {fmt(r, 'sweep', 'peak_memory_bytes', '.3e')} B = "
-              f"{fmt(r, 'sweep', 'peak_memory_over_weights', '.2f')} x the batched weights "
-              f"({r['sweep'].get('weight_bytes', 0) / 1e9:.1f} GB)")
     final = payload()
     deep.write_json_atomic(out, final)
     print(f"wrote {out} ({final['provenance']['wall_time_s']} s)")
