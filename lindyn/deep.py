@@ -418,6 +418,11 @@ class _Eq13Net:
         layers[-1].add_(below[-1].mul_(lr))
 
     def _bookkeeping(self, err):
+        """At step ``s``: divergence, learning time, error rises and the stop rule, frozen once stopped.
+
+        The same rules as :func:`train_deep_linear` states, as tensor ops (no host sync); once
+        ``stopped`` is set the rate used by the update is zero, so further replays change nothing.
+        """
         active = ~self.stopped
         s_f = self.s.double()
         self.diverged.logical_or_((~torch.isfinite(err) | (err > self.limit)) & active)
