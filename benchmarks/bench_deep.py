@@ -34,6 +34,7 @@ import statistics
 import subprocess
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -335,6 +336,15 @@ def profile(task, depth, dtype, device, args, rates, path, n_profiled=10):
     tmp.replace(path)
 
 
+def guarded(fn, context, *args, **kwargs):
+    """``fn(*args, **kwargs)``, or ``context`` with the error if it raises: one failure does not lose the rest."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as exc:                       # report and go on; the result file records it
+        traceback.print_exc()
+        return {**context, "error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+
+
 def fmt(row, label, key, spec, default="-"):
     value = row.get(label, {}).get(key)
     return default if value is None else format(value, spec)
@@ -390,8 +400,10 @@ def main(argv=None):
           "floor = 3 B / peak (issue 11)")
 
     rows, variants = [], []
-    engines = check_engines(task, device) if cuda else None
-    if engines:
+    engines = guarded(check_engines, {}, task, device) if cuda else None
+    if engines and "error" in engines:
+        print(f"engine check failed: {engines['error']}", flush=True)
+    elif engines:
         print(f"engines: {engines['engine_default']} vs {engines['engine_eager']}: same outcome "
               f"{engines['default_vs_eager_same_outcome']}, max rel weight diff "
               f"{engines['default_vs_eager_max_rel_weight_diff']:.1e}; vs CPU: same outcome "
@@ -426,8 +438,13 @@ def main(argv=None):
     for dt in args.dtypes:
         dtype = getattr(torch, dt)
         for depth in args.depths:
-            rows.append(bench_depth(task, samples, depth, dtype, device, args, peak, rates))
+            rows.append(guarded(bench_depth, {"depth": depth, "dtype": dt, "width": args.width, "n_rates": len(rates)},
+                                task, samples, depth, dtype, device, args, peak, rates))
             r = rows[-1]
+            deep.write_json_atomic(out, payload())          # a run cut short still leaves its finished rows
+            if "error" in r:
+                print(f"{dt} depth {depth:3d} | failed: {r['error']}", flush=True)
+                continue
             print(f"{dt} depth {depth:3d} | sweep {fmt(r, 'sweep', 'ms_per_step', '8.3f')} ms "
                   f"({fmt(r, 'sweep', 'achieved_gbps', '.0f')} GB/s, {fmt(r, 'sweep', 'peak_fraction', '.0%')} of peak, "
                   f"floor/time {fmt(r, 'sweep', 'floor_fraction', '.0%')}, "
@@ -439,7 +456,6 @@ def main(argv=None):
                   f"| engine {r.get('sweep', {}).get('engine', '-')} "
                   f"| max rel diff vs autograd {r.get('max_rel_weight_diff_vs_autograd_3_steps', float('nan')):.1e}",
                   flush=True)
-            deep.write_json_atomic(out, payload())          # a run cut short still leaves its finished rows
     fits = [r for r in rows if r["dtype"] == "float64" and r["depth"] == 100 and r["n_rates"] == 20]
     for r in fits:
         ok = "ms_per_step" in r["sweep"]
@@ -448,14 +464,16 @@ def main(argv=None):
               f"{fmt(r, 'sweep', 'peak_memory_over_weights', '.2f')} x the batched weights "
               f"({r['sweep'].get('weight_bytes', 0) / 1e9:.1f} GB)")
     if args.profile:
-        profile(task, max(args.depths), getattr(torch, args.dtypes[0]), device, args, rates, args.profile)
-        print(f"profile written to {args.profile}")
+        failed = guarded(profile, {}, task, max(args.depths), getattr(torch, args.dtypes[0]), device, args, rates,
+                         args.profile)
+        print(f"profile failed: {failed['error']}" if failed else f"profile written to {args.profile}", flush=True)
     for dt in args.dtypes if args.group_mb else []:
         depth = max(args.depths)
         for mb in args.group_mb:
             deep._UPDATE_GROUP_BYTES = int(mb * 2 ** 20)
             try:
-                r = bench_depth(task, samples, depth, getattr(torch, dt), device, args, peak, rates, autograd=False)
+                r = guarded(bench_depth, {"depth": depth, "dtype": dt}, task, samples, depth, getattr(torch, dt), device,
+                            args, peak, rates, autograd=False)
             finally:
                 deep._UPDATE_GROUP_BYTES = 0
             variants.append({"group_mb": mb, **r})
