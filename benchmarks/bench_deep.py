@@ -304,8 +304,8 @@ def profile(task, depth, dtype, device, args, rates, path, n_profiled=10):
                 for _ in range(3):
                     net.step()
             torch.cuda.current_stream(device).wait_stream(side)
-        graph, engine = deep._capture_eq13_graph(net.step) if graphs else (None, "eager")
-        run = graph.replay if graph is not None else net.step
+        replay, engine = deep._capture_eq13_graph(net.step) if graphs else (None, "eager")
+        run = replay or net.step
         run()
         sync()
         start = time.perf_counter()
@@ -330,7 +330,7 @@ def profile(task, depth, dtype, device, args, rates, path, n_profiled=10):
         busy = "" if device_us is None else f", {'device' if cuda else 'CPU'} busy {device_us / n_profiled / 1e3:.3f} ms/step"
         sections.append(f"== depth {depth}, width {args.width}, {str(dtype)[6:]}, {len(lrs)} rate(s) ({title}), "
                         f"engine {engine}: {wall * 1e3:.3f} ms/step wall{busy}, {n_profiled} steps profiled ==\n{table}\n")
-        del net, graph, run
+        del net, replay, run
     tmp = Path(str(path) + ".tmp")
     tmp.write_text("\n".join(sections), encoding="utf-8")
     tmp.replace(path)

@@ -13,6 +13,7 @@ bandwidth, not by an ``O(n h^3)`` chain of square products.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -228,30 +229,19 @@ def train_deep_linear(task, weights, learning_rates, n_steps, threshold=None, re
     n1, n3 = shapes[0][1], shapes[-1][0]
     if task.sigma11.shape != (n1, n1) or task.sigma31.shape != (n3, n1):
         raise ValueError(f"weights map {n1} inputs to {n3} outputs but the task has Sigma31 of shape {task.sigma31.shape}")
-    device = weights[0].device
     with torch.no_grad():
-        every = _CUDA_SYNC_EVERY if device.type == "cuda" else _CPU_SYNC_EVERY
-        engine = "eager (CUDA graphs switched off)" if device.type == "cuda" and not _CUDA_GRAPHS else "eager"
+        every = _CUDA_SYNC_EVERY if weights[0].device.type == "cuda" else _CPU_SYNC_EVERY
         net = _Eq13Net(task, weights, lrs, threshold, stop_margin, n_steps, every, _UPDATE_GROUP_BYTES)
-        graph = None
+        engine, warm_up, capture = _eq13_engine(weights[0].device)
+        run = net.step
         errors, steps = [], []
         step = 0
         bar = tqdm(total=n_steps, disable=None if progress is None else not progress,
                    desc=f"Eq 13, {len(weights) + 1} layers", leave=False)
         while True:
-            if graph is not None:
+            with warm_up if capture is not None and warm_up is not None else contextlib.nullcontext():
                 for _ in range(every):
-                    graph.replay()
-            elif device.type == "cuda" and engine == "eager":
-                side = torch.cuda.Stream(device)
-                side.wait_stream(torch.cuda.current_stream(device))
-                with torch.cuda.stream(side):      # warm-up off the default stream, as graph capture requires
-                    for _ in range(every):
-                        net.step()
-                torch.cuda.current_stream(device).wait_stream(side)
-            else:
-                for _ in range(every):
-                    net.step()
+                    run()
             stopped, end, hist = net.readback()
             last = end if stopped else end - 1
             for t in range(step, last + 1):
@@ -262,8 +252,10 @@ def train_deep_linear(task, weights, learning_rates, n_steps, threshold=None, re
             step = end
             if stopped:
                 break
-            if graph is None and device.type == "cuda" and engine == "eager":
-                graph, engine = _capture_eq13_graph(net.step)
+            if capture is not None:                # after one batch of warm-up steps
+                replay, engine = capture(net.step)
+                run = replay or net.step
+                capture = None
         bar.close()
         learnt_at, diverged, n_rises = net.outcome()
         Ws = net.weights()
@@ -281,6 +273,41 @@ _UPDATE_GROUP_BYTES = 0
 """``0``: update all layers in one batched pass after the chain below them. ``> 0``: update each layer
 right after the chain below has read it, for groups of rates whose layer fits in this many bytes, so
 that the update may find the layer still in the GPU's L2 cache (one fewer pass over memory, more kernels)."""
+
+
+def _eq13_engine(device):
+    """How :func:`train_deep_linear` runs on ``device``: ``(engine, warm-up context or None, capture or None)``.
+
+    On CUDA (unless ``_CUDA_GRAPHS`` is off) the first batch of steps runs eagerly on a side stream,
+    then ``capture(step)`` returns a replay function (or ``None`` and the reason it failed).
+    """
+    if device.type != "cuda":
+        return "eager", None, None
+    if not _CUDA_GRAPHS:
+        return "eager (CUDA graphs switched off)", None, None
+    return "eager", _side_stream(device), _capture_eq13_graph
+
+
+class _side_stream:
+    """Run a block on a fresh CUDA side stream, ordered after and before the current stream.
+
+    Graph capture expects the captured work to have run once off the default stream (lazy
+    initialisation of cuBLAS workspaces and the like); the first batch of steps is that warm-up.
+    """
+
+    def __init__(self, device):
+        self.device = device
+
+    def __enter__(self):
+        self.stream = torch.cuda.Stream(self.device)
+        self.stream.wait_stream(torch.cuda.current_stream(self.device))
+        self.context = torch.cuda.stream(self.stream)
+        self.context.__enter__()
+
+    def __exit__(self, *exc):
+        self.context.__exit__(*exc)
+        torch.cuda.current_stream(self.device).wait_stream(self.stream)
+        return False
 
 
 def _check_eq13_weights(weights, R):
@@ -454,7 +481,7 @@ class _Eq13Net:
 
 
 def _capture_eq13_graph(step):
-    """Capture one Eq 13 step as a CUDA graph; return ``(graph, engine)``, or ``(None, reason)`` on failure.
+    """Capture one Eq 13 step as a CUDA graph; return ``(replay, "cuda-graph")``, or ``(None, reason)`` on failure.
 
     Capture records kernels without running them, so a failed capture leaves the state untouched
     and training goes on eagerly.
@@ -463,7 +490,7 @@ def _capture_eq13_graph(step):
         graph = torch.cuda.CUDAGraph()
         with torch.cuda.graph(graph):
             step()
-        return graph, "cuda-graph"
+        return graph.replay, "cuda-graph"
     except Exception as exc:                       # any capture failure: fall back rather than lose the run
         reason = f"eager (CUDA graph capture failed: {type(exc).__name__}: {str(exc)[:200]})"
         warnings.warn(reason, RuntimeWarning, stacklevel=3)

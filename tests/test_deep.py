@@ -265,6 +265,38 @@ def test_cuda_graph_run_equals_eager_cuda_run_and_cpu_reference(task, monkeypatc
     assert_same_run(graph, cpu)
 
 
+@pytest.mark.parametrize("captured", [True, False])
+def test_replay_path_of_the_host_loop(task, monkeypatch, captured):
+    """The CUDA-graph branch of the host loop, run on the CPU with a stand-in for capture.
+
+    After one eager batch the loop switches to the replay function (here a counting wrapper of the
+    eager step); a failed capture (``None``) goes on eagerly and says why. Either way the run is the
+    one of the plain CPU path.
+    """
+    weights = deep.decoupled_deep_init(task, 5, 6, 1e-2)
+    kw = dict(threshold=deep.error_threshold(task, 0.2), record_every=3, stop_margin=0.3)
+    rates = [10.0, 3e-3, 1e-3]
+    plain = deep.train_deep_linear(task, weights, rates, 5000, **kw)
+    replays = []
+
+    def capture(step):
+        if not captured:
+            return None, "eager (CUDA graph capture failed: stand-in)"
+        return (lambda: replays.append(1) or step()), "cuda-graph"
+
+    monkeypatch.setattr(deep, "_eq13_engine", lambda device: ("eager", None, capture))
+    monkeypatch.setattr(deep, "_CPU_SYNC_EVERY", 16)
+    run = deep.train_deep_linear(task, weights, rates, 5000, **kw)
+    assert run.engine == ("cuda-graph" if captured else "eager (CUDA graph capture failed: stand-in)")
+    assert len(replays) == (run.n_steps_run // 16 * 16 if captured else 0)   # every batch after the first, last included
+    assert run.n_steps_run > 16 and run.n_steps_run % 16 != 0
+    assert run.n_steps_run == plain.n_steps_run and run.steps.tolist() == plain.steps.tolist()
+    assert_allclose(run.error, plain.error, rtol=0, atol=0)
+    assert run.learning_time.tolist() == plain.learning_time.tolist() and run.n_rises.tolist() == plain.n_rises.tolist()
+    for a, b in zip(run.weights, plain.weights):
+        assert torch.equal(a[1:], b[1:])
+
+
 def test_failed_graph_capture_falls_back_to_eager():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
