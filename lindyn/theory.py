@@ -508,3 +508,19 @@ def optimal_learning_rate(s, n_layers, tau=1.0):
     s = as_positive("s", s)
     tau = float(as_positive("tau", tau))
     return tau / ((N - 1) * s ** ((2 * N - 4) / (N - 1)))
+
+
+from .meanfield import chi1, jacobian_moments, phi_prime_sq_variance, q_fixed_point, q_sequence, qmap  # noqa: E402
+from .randmat import (  # noqa: E402
+    fuss_catalan_cdf,
+    fuss_catalan_density,
+    fuss_catalan_edge,
+    fuss_catalan_moment,
+    gaussian_product_moment2,
+    product_origin_fraction,
+    product_radial_cdf,
+)
+
+__all__ += ["qmap", "q_fixed_point", "q_sequence", "chi1", "phi_prime_sq_variance", "jacobian_moments",
+            "product_radial_cdf", "product_origin_fraction", "fuss_catalan_edge", "fuss_catalan_moment",
+            "fuss_catalan_density", "fuss_catalan_cdf", "gaussian_product_moment2"]
