@@ -223,7 +223,7 @@ def plot(result, axes=None):
             if abs(pt["q"] - q) < 1e-12:
                 h = np.asarray(pt["hist"], float)
                 ax.plot(centres, h / cfg["n"] / LOG_STEP, lw=1.2, label=f"g = {pt['g']:g}")
-        ax.set(xlabel="log10 singular value", title=f"q = {q:g}", xlim=(-8, 1.5))
+        ax.set(xlabel="log10 singular value", title=f"q = {q:g}", xlim=(-12, 1.5))
     axes[0].set_ylabel("density")
     axes[-1].legend(fontsize=7)
     return axes
