@@ -1,79 +1,129 @@
-"""Command line: ``python -m lindyn reproduce fig4 --scale laptop|paper`` and ``python -m lindyn download-mnist DIR``."""
+"""Command line of the lindyn book.
+
+    python -m lindyn list                                   the experiments, their claims and costs
+    python -m lindyn reproduce NAME|all --scale laptop|paper run, write results/NAME_SCALE.json, print verdicts
+    python -m lindyn download-mnist DIR                     fetch and verify the MNIST training files
+    python -m lindyn mnist-stats DIR                        recompute the shipped MNIST statistics
+
+A user error (a bad argument, a missing file, no CUDA, no network) prints one line and exits with 2.
+"""
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import platform
-import subprocess
 import sys
+import time
+import urllib.error
 from pathlib import Path
 
-import numpy as np
-import torch
-
-from . import __version__, deep, mnist
+from . import experiments, mnist, results
 
 
-def provenance(task, device, dtype):
-    """Commit, device, versions, date and data source, stored with every result file."""
+class UserError(Exception):
+    """An error the user can act on: printed as one line."""
+
+
+def _device(name):
+    import torch
+
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"--device {name}: this torch build has no CUDA device available "
+                        f"(torch {torch.__version__}); use --device cpu")
+    if name not in ("cpu",) and not name.startswith("cuda"):
+        raise UserError(f"--device must be 'cpu' or 'cuda[:N]', got {name!r}")
+    return name
+
+
+def cmd_list(args):
+    print(f"{'experiment':<12} {'claims':<12} {'chapter':<12} cost (laptop | paper)")
+    for name in experiments.names():
+        m = experiments.get(name)
+        print(f"{name:<12} {','.join(map(str, m.CLAIMS)):<12} {m.CHAPTER:<12} {m.COST['laptop']} | {m.COST['paper']}")
+        print(f"{'':<12} {m.TITLE}")
+    return 0
+
+
+def reproduce_one(name, scale, out_dir, device, progress=True):
+    """Run experiment ``name`` at ``scale`` with a resumable checkpoint and write ``out_dir/NAME_SCALE.json``."""
+    module = experiments.get(name)
+    cfg = experiments.config(name, scale)
+    out_dir = Path(out_dir)
+    path = out_dir / f"{name}_{scale}.json"
+    if path.exists():
+        try:
+            old = results.load(path)
+        except ValueError as exc:
+            raise UserError(f"{path} exists and is not a valid result ({exc}); move it away first") from exc
+        if old.key != results.result_key(name, cfg):
+            raise UserError(f"{path} holds a result of another configuration; move it away first "
+                            "(results are never overwritten by a different run)")
+    checkpoint = results.Checkpoint(out_dir / f"{name}_{scale}.partial.json", name, cfg)
+    start = time.perf_counter()
+    result = module.run(cfg, device=device, progress=progress, checkpoint=checkpoint)
+    prov = {**result.provenance, "wall_time_s": round(time.perf_counter() - start, 1),
+            "command": f"python -m lindyn reproduce {name} --scale {scale} --device {device}"}
+    result = results.Result(name, scale, result.config, result.data, prov)
+    results.save(result, path)
+    checkpoint.path.unlink(missing_ok=True)
+    return result, path
+
+
+def cmd_reproduce(args):
+    device = _device(args.device)
+    names = experiments.names() if args.experiment == "all" else [args.experiment]
+    if args.experiment != "all" and args.experiment not in experiments.names():
+        raise UserError(f"experiment must be 'all' or one of {experiments.names()}, got {args.experiment!r}")
+    for name in names:
+        result, path = reproduce_one(name, args.scale, args.out, device, progress=not args.quiet)
+        print(f"wrote {path} ({result.provenance['wall_time_s']} s; "
+              f"data: {result.provenance.get('data_source', 'none')})")
+        for v in experiments.verdicts(result):
+            print(v)
+    return 0
+
+
+def cmd_download(args):
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-                                cwd=Path(__file__).parent).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        commit = "unknown"
-    device_name = torch.cuda.get_device_name(0) if str(device).startswith("cuda") else platform.processor() or "cpu"
-    return {
-        "commit": commit,
-        "lindyn": __version__,
-        "device": f"{device} ({device_name})",
-        "dtype": str(dtype).replace("torch.", ""),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": np.__version__,
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "data_source": task.source,
-        "n_samples": task.n_samples,
-    }
+        for path in mnist.download_mnist(args.directory, args.mirror):
+            print(f"verified {path}")
+    except (mnist.DownloadError, urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        raise UserError(f"no mirror could be reached ({exc}); copy the IDX files by hand") from exc
+    return 0
+
+
+def cmd_stats(args):
+    out = mnist.write_stats(args.directory, args.out)
+    same = out.read_bytes() == mnist.shipped_stats_path().read_bytes()
+    print(f"wrote {out}; {'identical to' if same else 'DIFFERENT from'} {mnist.shipped_stats_path()}")
+    return 0
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m lindyn", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m lindyn", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("reproduce", help="run an experiment and write its result file")
-    rep.add_argument("figure", choices=["fig4"])
+    sub.add_parser("list", help="list the experiments")
+    rep = sub.add_parser("reproduce", help="run an experiment (or all) and write its result file")
+    rep.add_argument("experiment", help=f"one of {experiments.names()} or 'all'")
     rep.add_argument("--scale", choices=["laptop", "paper"], default="laptop")
-    rep.add_argument("--mnist-dir", default=None, help="directory with the MNIST IDX files (default: embedded sample)")
-    rep.add_argument("--out", default=None, help="result file (default: results/fig4_<scale>.json)")
-    rep.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    rep.add_argument("--dtype", choices=["float32", "float64"], default=None,
-                     help="default: float32 on CUDA, float64 on CPU")
+    rep.add_argument("--out", default=str(experiments.RESULTS_DIR), help="directory of the result files")
+    rep.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
+    rep.add_argument("--quiet", action="store_true", help="no progress bars")
     dl = sub.add_parser("download-mnist", help="download and verify the MNIST training files")
     dl.add_argument("directory")
-    dl.add_argument("--mirror", default=mnist.DEFAULT_MIRROR)
+    dl.add_argument("--mirror", action="append", default=None,
+                    help="base URL to try (repeatable; default: the well-known mirrors in lindyn.mnist.MIRRORS)")
+    st = sub.add_parser("mnist-stats", help="recompute the shipped MNIST statistics from IDX files")
+    st.add_argument("directory")
+    st.add_argument("--out", default="mnist50k_stats.npz")
     args = parser.parse_args(argv)
-
-    if args.command == "download-mnist":
-        for path in mnist.download_mnist(args.directory, args.mirror):
-            print(f"verified {path}")
-        return 0
-
-    if args.scale == "paper" and args.mnist_dir is None:
-        parser.error("--scale paper needs the full MNIST files: pass --mnist-dir (see download-mnist)")
-    n_samples = mnist.PAPER_TRAIN_SIZE if args.scale == "paper" else None
-    task = mnist.mnist_task(args.mnist_dir, n_samples)
-    dtype = getattr(torch, args.dtype or ("float32" if args.device.startswith("cuda") else "float64"))
-    config = deep.fig4_config(args.scale, task.n_samples)
-    out = Path(args.out or f"results/fig4_{args.scale}.json")
-    payload = deep.sweep(task, config, out, provenance(task, args.device, dtype), progress=True,
-                         device=args.device, dtype=dtype)
-    summary = deep.summarise_sweep(payload)
-    print(f"wrote {out}; data: {task.source}")
-    for d, r, t in zip(summary["depths"], summary["optimal_rate"], summary["optimal_time"]):
-        print(f"  depth {d:3d}: optimal rate {r:.2e}, learning time {t:.0f} iterations")
-    print(f"  optimal-rate slope vs depth {summary['rate_slope']:.2f}; "
-          f"time(depth {summary['depths'][-1]}) / time(depth {summary['reference_depth']}) = {summary['saturation_ratio']:.2f}")
-    return 0
+    handler = {"list": cmd_list, "reproduce": cmd_reproduce, "download-mnist": cmd_download,
+               "mnist-stats": cmd_stats}[args.command]
+    try:
+        return handler(args)
+    except (UserError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as exc:
+        print(f"python -m lindyn {args.command}: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

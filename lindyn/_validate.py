@@ -1,26 +1,90 @@
-"""Argument checks shared by the package: each error names the parameter and its allowed range."""
+"""Argument checks shared by the package: each error names the parameter and its allowed range.
+
+Every public function of the package runs its arguments through these before any work, so that bad
+input fails with a message about the argument instead of deep inside NumPy, SciPy or torch (or not
+at all: a NaN time span makes an adaptive integrator loop for minutes).
+"""
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-__all__ = ["as_positive", "as_array", "check_choice", "check_int", "check_in_range", "check_shape"]
+__all__ = ["as_positive", "as_array", "as_scalar", "as_positive_scalar", "as_matrix", "check_choice", "check_int",
+           "check_seed", "check_in_range", "check_shape", "check_times", "check_finite_result", "check_size",
+           "check_broadcast",
+           "MAX_ELEMENTS"]
+
+#: Largest number of float64 entries a function may allocate for its result (800 MB): a request beyond
+#: it is a mistake (a step count off by powers of ten), and failing early beats exhausting the memory.
+MAX_ELEMENTS = 10**8
 
 
-def as_array(name, value):
-    """Return ``value`` as a float64 array, rejecting NaN and infinity."""
-    arr = np.asarray(value, dtype=float)
+def _as_float(name, value):
+    """``value`` as a float64 array, with a TypeError naming ``name`` for non-numbers."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got {value!r}")
+    try:
+        raw = np.asarray(value) if not isinstance(value, np.ndarray) else value
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a real number or a rectangular array of real numbers, got {_show_raw(value)}"
+        ) from None
+    kind = raw.dtype.kind
+    if kind in "iuf":
+        return np.asarray(raw, dtype=float)
+    if kind == "b":
+        raise TypeError(f"{name} must be a real number or an array of real numbers, got booleans")
+    if kind == "c":
+        raise TypeError(f"{name} must be real, got complex values")
+    try:
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(
+            f"{name} must be a real number or a rectangular array of real numbers, got {_show_raw(value)}"
+        ) from None
+
+
+def as_array(name, value, *, allow_empty=False):
+    """Return ``value`` as a float64 array, rejecting non-numbers, empty arrays, NaN and infinity."""
+    arr = _as_float(name, value)
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(f"{name} must not be empty, got an array of shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite, got {value!r}")
+        raise ValueError(f"{name} must be finite (no NaN or inf), got {_show(arr)}")
     return arr
+
+
+def as_scalar(name, value):
+    """Return ``value`` as a finite Python float, rejecting arrays of more than one number."""
+    arr = as_array(name, value)
+    if arr.size != 1:
+        raise ValueError(f"{name} must be a single number, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
 
 
 def as_positive(name, value):
     """Return ``value`` as a float64 array whose entries are all > 0."""
     arr = as_array(name, value)
     if np.any(arr <= 0):
-        raise ValueError(f"{name} must be > 0, got {_show(value)}")
+        raise ValueError(f"{name} must be > 0, got {_show(arr)}")
     return arr
+
+
+def as_positive_scalar(name, value):
+    """Return ``value`` as a finite Python float > 0."""
+    x = as_scalar(name, value)
+    if x <= 0:
+        raise ValueError(f"{name} must be > 0, got {x!r}")
+    return x
+
+
+def as_matrix(name, value, shape=(None, None)):
+    """Return ``value`` as a finite, non-empty float64 array of the given shape (``None`` matches any size)."""
+    arr = _as_float(name, value)
+    check_shape(name, arr, shape)
+    return as_array(name, arr)
 
 
 def check_in_range(name, value, low, high, *, low_open=False, high_open=False):
@@ -31,22 +95,34 @@ def check_in_range(name, value, low, high, *, low_open=False, high_open=False):
     if np.any(too_low) or np.any(too_high):
         left = "(" if low_open else "["
         right = ")" if high_open else "]"
-        raise ValueError(f"{name} must lie in {left}{low}, {high}{right}, got {_show(value)}")
+        raise ValueError(f"{name} must lie in {left}{low}, {high}{right}, got {_show(arr)}")
     return arr
 
 
-def check_int(name, value, minimum):
-    """Return ``value`` as an int, raising unless it is an integer >= ``minimum``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r}")
+def check_int(name, value, minimum, maximum=None, why=None):
+    """Return ``value`` as an int, raising unless it is an integer in ``[minimum, maximum]``.
+
+    ``why`` says where the upper limit comes from; it is part of the message.
+    """
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, np.integer)):
+        allowed = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise TypeError(f"{name} must be an integer {allowed}, got {value!r} of type {type(value).__name__}")
     if value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        reason = f" ({why})" if why else ""
+        raise ValueError(f"{name} must be an integer <= {maximum}{reason}, got {value}")
     return int(value)
+
+
+def check_seed(name, value):
+    """Return ``value`` as an int seed for :func:`numpy.random.default_rng`: an integer >= 0."""
+    return check_int(name, value, 0)
 
 
 def check_choice(name, value, choices):
     """Raise unless ``value`` is one of ``choices``."""
-    if value not in choices:
+    if not isinstance(value, str) or value not in choices:
         raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
     return value
 
@@ -61,6 +137,57 @@ def check_shape(name, arr, shape):
     return arr
 
 
+def check_times(name, t):
+    """Return output times as a 1-d float64 array: finite, starting at 0, strictly increasing, >= 2 of them.
+
+    Checked before integrating: a NaN or infinite end time makes an adaptive integrator run without end.
+    """
+    t = as_array(name, t, allow_empty=True)
+    if t.ndim != 1 or t.size < 2 or t[0] != 0 or np.any(np.diff(t) <= 0):
+        raise ValueError(f"{name} must be a 1-d increasing array of at least 2 times starting at 0, got {_show(t)}")
+    return t
+
+
+def check_size(name, n_elements, what, hint=""):
+    """Raise unless a result of ``n_elements`` float64 entries fits under :data:`MAX_ELEMENTS`.
+
+    ``hint`` says how to ask for less; it ends the message.
+    """
+    if n_elements > MAX_ELEMENTS:
+        raise ValueError(
+            f"{name} asks for {what}, {n_elements:.3g} float64 entries in all; the limit is {MAX_ELEMENTS:.0e} "
+            f"({8 * MAX_ELEMENTS / 1e6:.0f} MB), above which the request is almost surely a mistake"
+            + (f"; {hint}" if hint else "")
+        )
+
+
+def check_finite_result(func, value, what):
+    """Return ``value`` if all of it is finite, else raise a ValueError naming ``what`` overflowed in ``func``."""
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{func}: {what} is not finite in float64 for these arguments (overflow); "
+                         "rescale the inputs")
+    return value
+
+
 def _show(value):
     arr = np.asarray(value)
-    return repr(value) if arr.size <= 6 else f"an array with min {arr.min():g}"
+    if arr.size <= 6:
+        return repr(arr.tolist()) if arr.ndim else repr(arr.item())
+    finite = arr[np.isfinite(arr)] if arr.dtype.kind == "f" else arr
+    bad = arr.size - finite.size
+    span = f"min {finite.min():g}, max {finite.max():g}" if finite.size else "no finite entry"
+    return f"an array of shape {arr.shape} ({span}" + (f", {bad} non-finite)" if bad else ")")
+
+
+def _show_raw(value):
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_broadcast(**arrays):
+    """Return the broadcast shape of the named arrays, or raise a ValueError naming them all."""
+    try:
+        return np.broadcast_shapes(*(np.shape(a) for a in arrays.values()))
+    except ValueError:
+        shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in arrays.items())
+        raise ValueError(f"{', '.join(arrays)} must broadcast together, got shapes {shapes}") from None

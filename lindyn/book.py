@@ -6,17 +6,101 @@ import math
 
 import numpy as np
 
-__all__ = ["glue_number", "round_sig", "use_style", "MODE_COLORS"]
+__all__ = ["glue_number", "round_sig", "fmt_bound", "use_style", "MODE_COLORS"]
 
 MODE_COLORS = ("#1b4f72", "#2e86c1", "#17a589", "#d4ac0d", "#ca6f1e", "#a93226", "#6c3483", "#5d6d7e")
 
 
+def _real(name, value):
+    """``value`` as a Python float: a real number (a 1-element array is accepted), else a TypeError."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "iuf" or arr.size != 1:
+        raise TypeError(f"{name} must be a single real number, got {value!r}")
+    return float(arr.reshape(()))
+
+
+def _digits(digits):
+    from ._validate import check_int
+
+    return check_int("digits", digits, 1, 17, "float64 carries at most 17 significant digits")
+
+
 def round_sig(value, digits=3):
-    """Round to ``digits`` significant digits (0 and non-finite values pass through)."""
-    value = float(value)
+    """Round to ``digits`` significant digits (0 and non-finite values pass through).
+
+    Parameters
+    ----------
+    value : float
+        A real number.
+    digits : int
+        Significant digits kept, in [1, 17].
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> round_sig(123.456, 2)
+    120.0
+    """
+    value = _real("value", value)
+    digits = _digits(digits)
     if value == 0 or not math.isfinite(value):
         return value
     return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+
+
+def fmt_bound(value, floor=1e-12, digits=2):
+    """Text for a number that may sit at round-off: a bound below ``floor``, else ``digits`` significant digits.
+
+    A residual of 3.1e-17 against a tolerance of 1e-12 says nothing beyond "below round-off"; printing its
+    digits suggests a precision that is not there and changes from machine to machine. So values with
+    ``|value| < floor`` are shown as the bound ``"< 1e-12"`` (``"> -1e-12"`` for negative ones); others
+    get ``digits`` significant digits, in scientific notation outside ``[1e-3, 1e4)``.
+
+    Parameters
+    ----------
+    value : float
+        A finite real number.
+    floor : float
+        The round-off level, > 0 and finite.
+    digits : int
+        Significant digits shown above the floor, in [1, 17].
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fmt_bound(3.1e-17), fmt_bound(-2e-15), fmt_bound(5.678e-9), fmt_bound(0.0123), fmt_bound(42.0)
+    ('< 1e-12', '> -1e-12', '5.7e-9', '0.012', '42')
+    >>> fmt_bound(2.5e-7, floor=1e-6), fmt_bound(1.0, digits=3), fmt_bound(123456.0)
+    ('< 1e-6', '1.00', '1.2e5')
+    """
+    value = _real("value", value)
+    floor = _real("floor", floor)
+    digits = _digits(digits)
+    if not math.isfinite(value):
+        raise ValueError(f"value must be finite, got {value!r}")
+    if not (math.isfinite(floor) and floor > 0):
+        raise ValueError(f"floor must be finite and > 0, got {floor!r}")
+    if abs(value) < floor:
+        return f"< {_short(floor, 1)}" if value >= 0 else f"> -{_short(floor, 1)}"
+    return _short(value, digits)
+
+
+def _short(x, digits):
+    """``x`` to ``digits`` significant digits, exponent without padding (``5.7e-9``, not ``5.7e-09``)."""
+    x = float(f"{x:.{digits - 1}e}")  # round first, so that 9.96 -> 10 picks the right notation
+    if x != 0 and not 1e-3 <= abs(x) < 1e4:
+        mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    decimals = max(digits - 1 - int(math.floor(math.log10(abs(x)))), 0) if x else digits - 1
+    return f"{x:.{decimals}f}"
 
 
 def glue_number(name, value, digits=3):
@@ -41,6 +125,8 @@ def glue_number(name, value, digits=3):
     """
     from myst_nb import glue
 
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string (the glue key), got {name!r}")
     rounded = round_sig(value, digits)
     glue(name, rounded, display=False)
     return rounded

@@ -6,7 +6,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import check_in_range, check_int, check_shape
+from ._validate import as_matrix, as_scalar, check_in_range, check_int, check_seed, check_size
+
+# The inputs are the 2**levels x 2**levels identity: 13 levels make 6.7e7 numbers, 14 would make 2.7e8 (2 GB).
+_MAX_LEVELS = 13
 
 __all__ = ["Dataset", "Modes", "hierarchical_dataset", "correlations", "svd_modes", "hierarchical_modes"]
 
@@ -22,13 +25,13 @@ class Dataset(NamedTuple):
 
     @property
     def sigma11(self):
-        """Input correlation ``Sigma11 = sum_mu x x^T`` (a sum, not a mean)."""
-        return self.inputs @ self.inputs.T
+        """Input correlation ``Sigma11 = sum_mu x x^T`` (a sum, not a mean), via :func:`correlations`."""
+        return correlations(self.inputs, self.outputs)[0]
 
     @property
     def sigma31(self):
-        """Input-output correlation ``Sigma31 = sum_mu y x^T``."""
-        return self.outputs @ self.inputs.T
+        """Input-output correlation ``Sigma31 = sum_mu y x^T``, via :func:`correlations`."""
+        return correlations(self.inputs, self.outputs)[1]
 
 
 class Modes(NamedTuple):
@@ -50,13 +53,14 @@ def hierarchical_dataset(levels=5, n_features=1000, flip=0.1, seed=0):
     Parameters
     ----------
     levels : int
-        Levels of branching, >= 1 (5 in the paper: 32 items).
+        Levels of branching, in [1, 13] (5 in the paper: 32 items); the inputs are a
+        ``2**levels``-square identity, 2.7e8 numbers at 14 levels.
     n_features : int
-        Output dimension ``N3``, >= 1 (1000 in the paper).
+        Output dimension ``N3``, >= 1 (1000 in the paper), with ``n_features * 2**levels <= 1e8``.
     flip : float
         Sign-flip probability per branch, in [0, 0.5] (0.1 in the paper).
     seed : int
-        Seed of the NumPy generator.
+        Seed of the NumPy generator, >= 0.
 
     Returns
     -------
@@ -72,9 +76,12 @@ def hierarchical_dataset(levels=5, n_features=1000, flip=0.1, seed=0):
     >>> bool((Y == Y[:, :1]).all())  # no flips: every item copies the root
     True
     """
-    levels = check_int("levels", levels, 1)
+    levels = check_int("levels", levels, 1, _MAX_LEVELS, "the inputs are a 2**levels-square identity matrix")
     n_features = check_int("n_features", n_features, 1)
-    flip = float(check_in_range("flip", flip, 0.0, 0.5))
+    flip = check_in_range("flip", as_scalar("flip", flip), 0.0, 0.5).item()
+    seed = check_seed("seed", seed)
+    check_size("hierarchical_dataset", 4**levels + n_features * 2**levels,
+               f"inputs of 2**{levels} x 2**{levels} and outputs of {n_features} x 2**{levels}")
     rng = np.random.default_rng(seed)
     values = rng.choice([-1.0, 1.0], size=(n_features, 1))
     for _ in range(levels):
@@ -100,10 +107,8 @@ def correlations(inputs, outputs):
     tuple of numpy.ndarray
         ``(Sigma11, Sigma31)``.
     """
-    X = np.asarray(inputs, dtype=float)
-    Y = np.asarray(outputs, dtype=float)
-    check_shape("inputs", X, (None, None))
-    check_shape("outputs", Y, (None, X.shape[1]))
+    X = as_matrix("inputs", inputs)
+    Y = as_matrix("outputs", outputs, (None, X.shape[1]))
     return X @ X.T, Y @ X.T
 
 
@@ -125,17 +130,17 @@ def svd_modes(sigma31, rank=None):
     Modes
         ``U`` (N3 x r), ``s`` (r,), ``V`` (N1 x r).
     """
-    S31 = np.asarray(sigma31, dtype=float)
-    check_shape("sigma31", S31, (None, None))
+    S31 = as_matrix("sigma31", sigma31)
+    if rank is not None:
+        rank = check_int("rank", rank, 1)
+        if rank > min(S31.shape):
+            raise ValueError(f"rank must be an integer in [1, {min(S31.shape)}], got {rank}")
     U, s, Vt = np.linalg.svd(S31, full_matrices=False)
     V = Vt.T
     pivot = np.argmax(np.abs(V), axis=0)
     signs = np.sign(V[pivot, np.arange(V.shape[1])])
     U, V = U * signs, V * signs
     if rank is not None:
-        rank = check_int("rank", rank, 1)
-        if rank > s.size:
-            raise ValueError(f"rank must be an integer in [1, {s.size}], got {rank}")
         U, s, V = U[:, :rank], s[:rank], V[:, :rank]
     return Modes(U, s, V)
 
@@ -152,7 +157,9 @@ def hierarchical_modes(levels=5, n_features=1000, flip=0.1):
 
     Parameters
     ----------
-    levels, n_features, flip
+    levels : int
+        Levels of branching, in [1, 20] (the result lists ``2**levels`` modes).
+    n_features, flip
         As in :func:`hierarchical_dataset`.
 
     Returns
@@ -169,9 +176,9 @@ def hierarchical_modes(levels=5, n_features=1000, flip=0.1):
     >>> s.round(3).tolist(), group.tolist()
     ([28.284, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0, 1, 2, 2, 3, 3, 3, 3])
     """
-    levels = check_int("levels", levels, 1)
+    levels = check_int("levels", levels, 1, 20, "the result lists 2**levels modes, built in Python lists")
     n_features = check_int("n_features", n_features, 1)
-    flip = float(check_in_range("flip", flip, 0.0, 0.5))
+    flip = check_in_range("flip", as_scalar("flip", flip), 0.0, 0.5).item()
     q2 = (1.0 - 2.0 * flip) ** 2
     partial = np.concatenate([[1.0], 1.0 + np.cumsum([2.0 ** (k - 1) * q2**k for k in range(1, levels + 1)])])
     eig = [partial[levels]]

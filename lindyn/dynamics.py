@@ -24,7 +24,8 @@ from scipy.integrate import solve_ivp
 from tqdm import tqdm
 
 from ._linalg import random_orthonormal
-from ._validate import as_positive, check_choice, check_int, check_shape
+from ._validate import (as_array, as_matrix, as_positive, as_positive_scalar, as_scalar, check_broadcast,
+                        check_choice, check_int, check_seed, check_shape, check_size, check_times)
 from .data import svd_modes
 
 __all__ = [
@@ -91,15 +92,28 @@ def random_init(shape_21, shape_32, scale, n_seeds=1, seed=0):
     n_seeds : int
         Number of independent draws, >= 1.
     seed : int
-        Seed of the NumPy generator; draw ``k`` of ``n_seeds`` is the same for any ``n_seeds > k``.
+        Seed of the NumPy generator, >= 0; draw ``k`` of ``n_seeds`` is the same for any ``n_seeds > k``.
 
     Returns
     -------
     tuple of numpy.ndarray
         ``W21`` of shape ``(n_seeds, N2, N1)`` and ``W32`` of shape ``(n_seeds, N3, N2)``.
+
+    Raises
+    ------
+    ValueError
+        If the shapes do not chain (``shape_32[1] != shape_21[0]``), or the draws would exceed
+        :data:`lindyn._validate.MAX_ELEMENTS` numbers.
     """
-    scale = float(as_positive("scale", scale))
+    shape_21 = _check_dims("shape_21", shape_21)
+    shape_32 = _check_dims("shape_32", shape_32)
+    if shape_32[1] != shape_21[0]:
+        raise ValueError(f"shape_32 must be (N3, N2) with N2 = shape_21[0] = {shape_21[0]} so that W32 @ W21 "
+                         f"chains, got shape_21={shape_21}, shape_32={shape_32}")
+    scale = as_positive_scalar("scale", scale)
     n_seeds = check_int("n_seeds", n_seeds, 1)
+    seed = check_seed("seed", seed)
+    check_size("random_init", n_seeds * (np.prod(shape_21) + np.prod(shape_32)), f"{n_seeds} draws of W21 and W32")
     W21, W32 = [], []
     for k in range(n_seeds):
         rng = np.random.default_rng([seed, k])
@@ -126,18 +140,20 @@ def decoupled_init(sigma31, n_hidden, a0, b0=None, seed=0):
     b0 : float or array_like, optional
         Input-side mode scalars; default ``a0`` (balanced modes, ``u0 = a0 * b0``).
     seed : int
-        Seed for ``R``.
+        Seed for ``R``, >= 0.
 
     Returns
     -------
     tuple of numpy.ndarray
         ``W21`` (N2 x N1) and ``W32`` (N3 x N2).
     """
-    n_hidden = check_int("n_hidden", n_hidden, 1)
+    sigma31 = as_matrix("sigma31", sigma31)
+    n_hidden = check_int("n_hidden", n_hidden, 1, 10**4, "R is a dense n_hidden x n_hidden matrix")
+    seed = check_seed("seed", seed)
+    k = min(n_hidden, min(sigma31.shape))
+    a = _per_mode("a0", a0, k)
+    b = a if b0 is None else _per_mode("b0", b0, k)
     U, s, V = svd_modes(sigma31)
-    k = min(n_hidden, s.size)
-    a = np.broadcast_to(np.asarray(a0, dtype=float), (k,))
-    b = a if b0 is None else np.broadcast_to(np.asarray(b0, dtype=float), (k,))
     R = random_orthonormal(np.random.default_rng(seed), n_hidden, n_hidden)
     W32 = U[:, :k] @ np.diag(a) @ R[:, :k].T
     W21 = R[:, :k] @ np.diag(b) @ V[:, :k].T
@@ -183,29 +199,42 @@ def train_three_layer(
     activation : {"linear", "tanh"}
         Hidden nonlinearity.
     record_every : int
-        Record mode strengths and loss every this many iterations (and at the end).
+        Record mode strengths and loss every this many iterations (and at the end), >= 1.
     progress : bool, optional
         Show a tqdm bar; default: only on an interactive terminal.
 
     Returns
     -------
     Trajectory
+
+    Raises
+    ------
+    ValueError
+        For bad arguments, and when the recorded trajectory (records x seeds x modes) would exceed
+        :data:`lindyn._validate.MAX_ELEMENTS` numbers: raise ``record_every`` then. ``n_steps`` is
+        capped at 1e9 iterations: a step takes over 100 microseconds even for the smallest network
+        (torch's per-call overhead), so that is days of computing.
     """
-    X = np.asarray(inputs, dtype=float)
-    Y = np.asarray(outputs, dtype=float)
-    check_shape("inputs", X, (None, None))
-    check_shape("outputs", Y, (None, X.shape[1]))
-    lr = float(as_positive("lr", lr))
-    n_steps = check_int("n_steps", n_steps, 1)
+    X = as_matrix("inputs", inputs)
+    Y = as_matrix("outputs", outputs, (None, X.shape[1]))
+    lr = as_positive_scalar("lr", lr)
+    n_steps = check_int("n_steps", n_steps, 1, 10**9, "a step takes over 100 us even for a 2-unit network, "
+                        "so 1e9 steps would run for days")
     record_every = check_int("record_every", record_every, 1)
     check_choice("activation", activation, _ACTIVATIONS)
-    W21 = np.asarray(W21, dtype=float)
-    W32 = np.asarray(W32, dtype=float)
+    if progress is not None and not isinstance(progress, bool):
+        raise TypeError(f"progress must be True, False or None, got {progress!r}")
+    W21 = as_array("W21", W21)
+    W32 = as_array("W32", W32)
     if W21.ndim == 2:
         W21, W32 = W21[None], W32[None]
     n1, n3 = X.shape[0], Y.shape[0]
     check_shape("W21", W21, (None, None, n1))
     check_shape("W32", W32, (W21.shape[0], n3, W21.shape[1]))
+    n_records = n_steps // record_every + 1 + (n_steps % record_every != 0)
+    check_size("train_three_layer", n_records * W21.shape[0] * (min(n1, n3) + 1),
+               f"{n_records} records of {W21.shape[0]} seeds x up to {min(n1, n3)} modes and the loss",
+               "raise record_every")
 
     U, s, V = svd_modes(Y @ X.T)
     rank = int(np.sum(s > s[0] * 1e-12)) if s.size and s[0] > 0 else 0
@@ -226,7 +255,9 @@ def train_three_layer(
     P = torch.eye(n2, dtype=torch.float64).expand(n_seeds, n2, n2).clone()
     tanh = activation == "tanh"
 
-    record_at = sorted(set(range(0, n_steps + 1, record_every)) | {n_steps})
+    record_at = list(range(0, n_steps + 1, record_every))
+    if record_at[-1] != n_steps:
+        record_at.append(n_steps)
     strengths = np.empty((n_seeds, len(record_at), rank))
     loss = np.empty((n_seeds, len(record_at)))
     slot = 0
@@ -274,11 +305,13 @@ def gradient_flow(sigma11, sigma31, W21, W32, t, tau=1.0, rtol=1e-10, atol=1e-12
     Parameters
     ----------
     sigma11 : array_like, shape (N1, N1)
+        Input correlation: symmetric positive semi-definite (otherwise the error is unbounded below
+        and the flow blows up in finite time).
     sigma31 : array_like, shape (N3, N1)
     W21, W32 : array_like
         Initial weights, (N2, N1) and (N3, N2).
     t : array_like
-        Increasing output times, starting at 0.
+        Increasing output times, starting at 0, finite.
     tau : float
         Time constant, > 0.
     rtol, atol : float
@@ -289,17 +322,16 @@ def gradient_flow(sigma11, sigma31, W21, W32, t, tau=1.0, rtol=1e-10, atol=1e-12
     tuple of numpy.ndarray
         ``W21(t)`` of shape (T, N2, N1) and ``W32(t)`` of shape (T, N3, N2).
     """
-    S11 = np.asarray(sigma11, dtype=float)
-    S31 = np.asarray(sigma31, dtype=float)
-    W21 = np.asarray(W21, dtype=float)
-    W32 = np.asarray(W32, dtype=float)
+    S11 = as_matrix("sigma11", sigma11)
     n1 = S11.shape[0]
     check_shape("sigma11", S11, (n1, n1))
-    check_shape("sigma31", S31, (None, n1))
-    check_shape("W21", W21, (None, n1))
-    check_shape("W32", W32, (S31.shape[0], W21.shape[0]))
-    tau = float(as_positive("tau", tau))
-    t = _check_times(t)
+    _check_correlation("sigma11", S11)
+    S31 = as_matrix("sigma31", sigma31, (None, n1))
+    W21 = as_matrix("W21", W21, (None, n1))
+    W32 = as_matrix("W32", W32, (S31.shape[0], W21.shape[0]))
+    tau = as_positive_scalar("tau", tau)
+    t = check_times("t", t)
+    rtol, atol = _check_tolerances(rtol, atol)
     split = W21.size
 
     def rhs(_, w):
@@ -332,10 +364,13 @@ def mode_flow(a0, b0, s, t, tau=1.0, rtol=1e-11, atol=1e-14):
         ``a(t)`` and ``b(t)``, each of shape ``(T,) + broadcast shape``.
     """
     s = as_positive("s", s)
-    tau = float(as_positive("tau", tau))
-    a0, b0, s = np.broadcast_arrays(np.asarray(a0, float), np.asarray(b0, float), s)
+    tau = as_positive_scalar("tau", tau)
+    a0, b0 = as_array("a0", a0), as_array("b0", b0)
+    check_broadcast(a0=a0, b0=b0, s=s)
+    a0, b0, s = np.broadcast_arrays(a0, b0, s)
     shape = a0.shape
-    t = _check_times(t)
+    t = check_times("t", t)
+    rtol, atol = _check_tolerances(rtol, atol)
     n = a0.size
     flat_s = s.ravel()
 
@@ -354,7 +389,8 @@ def balanced_flow(u0, s, t, tau=1.0, rtol=1e-12, atol=1e-300):
     Parameters
     ----------
     u0, s : array_like
-        Initial strengths and singular values, broadcast together; ``s > 0``.
+        Initial strengths, >= 0 (``u = a^2`` for a balanced mode), and singular values, > 0; broadcast
+        together.
     t : array_like
         Increasing output times starting at 0.
     tau : float
@@ -366,9 +402,15 @@ def balanced_flow(u0, s, t, tau=1.0, rtol=1e-12, atol=1e-300):
         ``u(t)`` of shape ``(T,) + broadcast shape``.
     """
     s = as_positive("s", s)
-    tau = float(as_positive("tau", tau))
-    u0, s = np.broadcast_arrays(np.asarray(u0, float), s)
-    t = _check_times(t)
+    tau = as_positive_scalar("tau", tau)
+    u0 = as_array("u0", u0)
+    if np.any(u0 < 0):
+        raise ValueError(f"u0 must be >= 0: a balanced mode has u = a^2 (and from u0 < 0 Eq 10 blows up), "
+                         f"got a minimum of {u0.min():g}")
+    check_broadcast(u0=u0, s=s)
+    u0, s = np.broadcast_arrays(u0, s)
+    t = check_times("t", t)
+    rtol, atol = _check_tolerances(rtol, atol)
     flat_s = s.ravel()
     y = _solve(lambda _, u: 2.0 * u * (flat_s - u) / tau, u0.ravel(), t, rtol, atol, "balanced_flow")
     return y.reshape((-1,) + s.shape)
@@ -393,13 +435,24 @@ def mode_time_to(a0, b0, s, level, tau=1.0, rtol=1e-12, atol=1e-15):
     Returns
     -------
     float
-        The time, or NaN if the mode does not reach ``level`` (it heads for the other branch).
+        The time.
+
+    Raises
+    ------
+    ValueError
+        For bad arguments, including ``a0 = -b0`` with ``level >= 0``: that mode flows into the
+        saddle at the origin and never reaches ``level``.
+    RuntimeError
+        If the integrator stops, or the level is not reached within its horizon.
     """
-    s = float(as_positive("s", s))
-    tau = float(as_positive("tau", tau))
-    a0, b0, level = float(a0), float(b0), float(level)
+    s = as_positive_scalar("s", s)
+    tau = as_positive_scalar("tau", tau)
+    a0, b0, level = as_scalar("a0", a0), as_scalar("b0", b0), as_scalar("level", level)
+    rtol, atol = _check_tolerances(rtol, atol)
     if not a0 * b0 < level < s:
         raise ValueError(f"level must lie in (a0 b0, s) = ({a0 * b0:g}, {s:g}), got {level:g}")
+    if a0 == -b0 and level >= 0:
+        raise ValueError(f"a0 = -b0 = {a0:g} flows into the saddle at ab = 0 and never reaches level = {level:g}")
 
     def rhs(_, y):
         err = s - y[0] * y[1]
@@ -411,7 +464,10 @@ def mode_time_to(a0, b0, s, level, tau=1.0, rtol=1e-12, atol=1e-15):
     reached.terminal, reached.direction = True, 1
     horizon = 50.0 * tau / s * (1.0 + abs(np.log(max(abs(a0 * b0), abs(a0**2 - b0**2), 1e-300) / s)))
     sol = solve_ivp(rhs, (0.0, horizon), [a0, b0], method="DOP853", events=reached, rtol=rtol, atol=atol)
-    return float(sol.t_events[0][0]) if sol.t_events[0].size else float("nan")
+    if not sol.t_events[0].size:
+        raise RuntimeError(f"mode_time_to: ab did not reach level = {level:g} by t = {horizon:g} "
+                           f"({sol.message})")
+    return float(sol.t_events[0][0])
 
 
 def mode_descent(a0, b0, s, lr, n_steps):
@@ -431,7 +487,10 @@ def mode_descent(a0, b0, s, lr, n_steps):
     Returns
     -------
     tuple of numpy.ndarray
-        ``a`` and ``b`` at iterations 0..n_steps, each of shape ``(n_steps + 1,) + broadcast shape``.
+        ``a`` and ``b`` at iterations 0..n_steps, each of shape ``(n_steps + 1,) + broadcast shape``;
+        a run whose step is too large diverges and turns non-finite, which is reported, not raised
+        (as in :func:`deep_mode_descent` and :attr:`Trajectory.diverged`), so that a scan over
+        learning rates can find the stability edge.
 
     Examples
     --------
@@ -442,7 +501,11 @@ def mode_descent(a0, b0, s, lr, n_steps):
     s = as_positive("s", s)
     lr = as_positive("lr", lr)
     n_steps = check_int("n_steps", n_steps, 1)
-    a, b, s, lr = np.broadcast_arrays(np.asarray(a0, float), np.asarray(b0, float), s, lr)
+    a0, b0 = as_array("a0", a0), as_array("b0", b0)
+    shape = check_broadcast(a0=a0, b0=b0, s=s, lr=lr)
+    check_size("mode_descent", 2 * (n_steps + 1) * int(np.prod(shape)), f"{n_steps + 1} records of a and b",
+               "fewer steps or fewer modes per call")
+    a, b, s, lr = np.broadcast_arrays(a0, b0, s, lr)
     a, b = a.copy(), b.copy()
     out_a, out_b = [a.copy()], [b.copy()]
     with np.errstate(over="ignore", invalid="ignore"):
@@ -484,12 +547,13 @@ def deep_mode_flow(a0, s, t, tau=1.0, rtol=1e-11, atol=1e-14):
     -------
     numpy.ndarray, shape (T, N_l - 1)
     """
-    s = float(as_positive("s", s))
-    tau = float(as_positive("tau", tau))
-    a0 = np.asarray(a0, dtype=float)
+    s = as_positive_scalar("s", s)
+    tau = as_positive_scalar("tau", tau)
+    a0 = as_array("a0", a0, allow_empty=True)
     if a0.ndim != 1 or a0.size < 2:
         raise ValueError(f"a0 must be a 1-d array of N_l - 1 >= 2 scalars, got shape {a0.shape}")
-    t = _check_times(t)
+    t = check_times("t", t)
+    rtol, atol = _check_tolerances(rtol, atol)
     return _solve(lambda _, a: _deep_rhs(a, s) / tau, a0, t, rtol, atol, "deep_mode_flow")
 
 
@@ -512,10 +576,16 @@ def deep_mode_descent(a0, s, lr, n_steps):
     numpy.ndarray, shape (n_steps + 1, R)
         The product ``u = prod_i a_i`` after each step; non-finite once a run diverges.
     """
-    s = float(as_positive("s", s))
+    s = as_positive_scalar("s", s)
     lr = np.atleast_1d(as_positive("lr", lr))
+    if lr.ndim != 1:
+        raise ValueError(f"lr must be a number or a 1-d array of learning rates, got shape {lr.shape}")
     n_steps = check_int("n_steps", n_steps, 1)
-    a = np.tile(np.asarray(a0, dtype=float), (lr.size, 1))
+    a0 = as_array("a0", a0, allow_empty=True)
+    if a0.ndim != 1 or a0.size < 2:
+        raise ValueError(f"a0 must be a 1-d array of N_l - 1 >= 2 scalars, got shape {a0.shape}")
+    check_size("deep_mode_descent", (n_steps + 1) * lr.size, f"{n_steps + 1} records of {lr.size} runs")
+    a = np.tile(a0, (lr.size, 1))
     out = np.empty((n_steps + 1, lr.size))
     out[0] = np.prod(a, axis=1)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -533,11 +603,12 @@ def crossing_time(t, u, level):
     Parameters
     ----------
     t : array_like, shape (T,)
-        Increasing record times.
+        Strictly increasing, finite record times, T >= 2.
     u : array_like, shape (..., T)
-        Traces; the last axis is time.
+        Traces; the last axis is time, of length T. NaN and infinite entries are allowed (a diverged
+        run records them, see :attr:`Trajectory.diverged`); NaN never counts as reaching the level.
     level : array_like
-        Level(s), broadcast against ``u[..., 0]``.
+        Finite level(s), broadcast against ``u[..., 0]``.
 
     Returns
     -------
@@ -549,9 +620,17 @@ def crossing_time(t, u, level):
     >>> float(crossing_time([0, 1, 2], [0.0, 0.2, 1.0], 0.6))
     1.5
     """
-    t = np.asarray(t, dtype=float)
-    u = np.asarray(u, dtype=float)
-    level = np.broadcast_to(np.asarray(level, dtype=float), u.shape[:-1])[..., None]
+    t = as_array("t", t, allow_empty=True)
+    if t.ndim != 1 or t.size < 2 or np.any(np.diff(t) <= 0):
+        raise ValueError(f"t must be a 1-d strictly increasing array of at least 2 times, got shape {t.shape}")
+    u = _as_traces(u)
+    if u.ndim < 1 or u.shape[-1] != t.size:
+        raise ValueError(f"u must have shape (..., {t.size}) to match t (last axis is time), got {u.shape}")
+    level = as_array("level", level)
+    try:
+        level = np.broadcast_to(level, u.shape[:-1])[..., None]
+    except ValueError:
+        raise ValueError(f"level must broadcast against u[..., 0] of shape {u.shape[:-1]}, got {level.shape}") from None
     above = u >= level
     first = np.argmax(above, axis=-1)
     hit = above.any(axis=-1)
@@ -574,11 +653,43 @@ def _solve(rhs, y0, t, rtol, atol, name):
     return sol.y.T
 
 
-def _check_times(t):
-    t = np.asarray(t, dtype=float)
-    if t.ndim != 1 or t.size < 2 or t[0] != 0 or np.any(np.diff(t) <= 0):
-        raise ValueError("t must be a 1-d increasing array of at least 2 times starting at 0")
-    return t
+def _check_tolerances(rtol, atol):
+    rtol, atol = as_positive_scalar("rtol", rtol), as_positive_scalar("atol", atol)
+    if rtol >= 1:
+        raise ValueError(f"rtol must lie in (0, 1), got {rtol!r}")
+    return rtol, atol
+
+
+def _check_correlation(name, S):
+    scale = np.abs(S).max()
+    if np.abs(S - S.T).max() > 1e-10 * scale:
+        raise ValueError(f"{name} must be symmetric (a correlation sum_mu x x^T)")
+    if np.linalg.eigvalsh(0.5 * (S + S.T))[0] < -1e-10 * scale:
+        raise ValueError(f"{name} must be positive semi-definite (a correlation sum_mu x x^T)")
+
+
+def _as_traces(u):
+    from ._validate import _as_float
+
+    u = _as_float("u", u)
+    if u.size == 0:
+        raise ValueError(f"u must not be empty, got shape {u.shape}")
+    return u
+
+
+def _check_dims(name, shape):
+    if not isinstance(shape, (tuple, list)) or len(shape) != 2:
+        raise TypeError(f"{name} must be a tuple of two integers >= 1, got {shape!r}")
+    return tuple(check_int(f"{name}[{i}]", d, 1) for i, d in enumerate(shape))
+
+
+def _per_mode(name, value, k):
+    arr = as_array(name, value)
+    try:
+        return np.broadcast_to(arr, (k,))
+    except ValueError:
+        raise ValueError(f"{name} must be a number or an array of {k} numbers (one per active mode), "
+                         f"got shape {arr.shape}") from None
 
 
 def _no_bar(progress):

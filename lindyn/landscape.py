@@ -11,15 +11,29 @@ import numpy as np
 import torch
 
 from ._linalg import random_orthonormal
-from ._validate import as_positive, check_int, check_shape
+from ._validate import as_matrix, as_positive_scalar, check_int, check_seed, check_size
 
 __all__ = ["mode_overlaps", "energy_terms", "mode_rates", "error_energy", "energy_gradient", "energy_hessian",
            "fixed_point", "conserved_matrix", "mode_balance"]
 
 
+def _check_net(W21, W32, sigma31=None, sigma11=None):
+    """Check weights ``(N2, N1)``, ``(N3, N2)`` and the correlations they are measured against.
+
+    Returns ``W21``, ``W32`` and, where given, ``sigma31`` and ``sigma11``, as finite float arrays.
+    """
+    W21 = as_matrix("W21", W21)
+    W32 = as_matrix("W32", W32, (None, W21.shape[0]))
+    out = [W21, W32]
+    if sigma31 is not None:
+        out.append(as_matrix("sigma31", sigma31, (W32.shape[0], W21.shape[1])))
+    if sigma11 is not None:
+        out.append(as_matrix("sigma11", sigma11, (W21.shape[1], W21.shape[1])))
+    return out
+
+
 def _full_svd(sigma31):
-    S31 = np.asarray(sigma31, dtype=float)
-    check_shape("sigma31", S31, (None, None))
+    S31 = as_matrix("sigma31", sigma31)
     U, s, Vt = np.linalg.svd(S31, full_matrices=True)
     S = np.zeros_like(S31)
     S[: s.size, : s.size] = np.diag(s)
@@ -47,6 +61,7 @@ def mode_overlaps(W21, W32, sigma31):
     -------
     numpy.ndarray, shape (N3, N1)
     """
+    W21, W32, sigma31 = _check_net(W21, W32, sigma31)
     return _overlaps(W21, W32, sigma31)[0]
 
 
@@ -72,14 +87,15 @@ def energy_terms(W21, W32, sigma31, tau=1.0):
     tuple of float
         ``(cooperative, competitive)``.
     """
-    tau = float(as_positive("tau", tau))
+    W21, W32, sigma31 = _check_net(W21, W32, sigma31)
+    tau = as_positive_scalar("tau", tau)
     M, S = _overlaps(W21, W32, sigma31)
     diag = np.zeros_like(M)
     k = min(M.shape)
     diag[np.arange(k), np.arange(k)] = M[np.arange(k), np.arange(k)]
     cooperative = np.sum((S - diag) ** 2) / (2 * tau)
     competitive = np.sum((M - diag) ** 2) / (2 * tau)
-    return float(cooperative), float(competitive)
+    return float(_finite("energy_terms", cooperative)), float(_finite("energy_terms", competitive))
 
 
 def mode_rates(W21, W32, sigma31, tau=1.0):
@@ -105,7 +121,8 @@ def mode_rates(W21, W32, sigma31, tau=1.0):
         ``a_coop``, ``a_comp`` of shape (N2, N1) (column ``alpha`` is mode ``alpha``) and ``b_coop``,
         ``b_comp`` of shape (N3, N2) (row ``beta`` is mode ``beta``); ``da/dt = a_coop + a_comp``.
     """
-    tau = float(as_positive("tau", tau))
+    W21, W32, sigma31 = _check_net(W21, W32, sigma31)
+    tau = as_positive_scalar("tau", tau)
     U, S, V = _full_svd(sigma31)
     a = np.asarray(W21, float) @ V
     b = U.T @ np.asarray(W32, float)
@@ -122,7 +139,8 @@ def mode_rates(W21, W32, sigma31, tau=1.0):
     b_coop[:k] = ((sv - d) * a[:, :k]).T
     b_comp = -(O @ a.T)
     b_comp[:k] += a[:, :k].T * d[:, None]
-    return {"a_coop": a_coop / tau, "a_comp": a_comp / tau, "b_coop": b_coop / tau, "b_comp": b_comp / tau}
+    rates = {"a_coop": a_coop / tau, "a_comp": a_comp / tau, "b_coop": b_coop / tau, "b_comp": b_comp / tau}
+    return {k: _finite("mode_rates", v) for k, v in rates.items()}
 
 
 def _torch_energy(w21, w32, S11, S31, tau):
@@ -137,28 +155,46 @@ def error_energy(W21, W32, sigma11, sigma31, tau=1.0):
     with :math:`W = W^{32}W^{21}`; for :math:`\Sigma^{11} = I` it equals Eq 6 minus
     :math:`\sum_\alpha s_\alpha^2 / 2\tau`.
 
+    Parameters
+    ----------
+    W21, W32 : array_like
+        Weights, (N2, N1) and (N3, N2).
+    sigma11 : array_like, shape (N1, N1)
+    sigma31 : array_like, shape (N3, N1)
+    tau : float
+        Time constant, > 0.
+
     Returns
     -------
     float
     """
+    W21, W32, sigma31, sigma11 = _check_net(W21, W32, sigma31, sigma11)
+    tau = as_positive_scalar("tau", tau)
     t = lambda a: torch.as_tensor(np.asarray(a, float))  # noqa: E731
-    return float(_torch_energy(t(W21), t(W32), t(sigma11), t(sigma31), float(as_positive("tau", tau))))
+    E = float(_torch_energy(t(W21), t(W32), t(sigma11), t(sigma31), tau))
+    return _finite("error_energy", E)
 
 
 def energy_gradient(W21, W32, sigma11, sigma31, tau=1.0):
     """Gradient of :func:`error_energy` by automatic differentiation (minus the right-hand side of Eq 2).
+
+    Parameters
+    ----------
+    W21, W32, sigma11, sigma31, tau
+        As in :func:`error_energy`.
 
     Returns
     -------
     tuple of numpy.ndarray
         ``(dE/dW21, dE/dW32)``.
     """
-    tau = float(as_positive("tau", tau))
+    W21, W32, sigma31, sigma11 = _check_net(W21, W32, sigma31, sigma11)
+    tau = as_positive_scalar("tau", tau)
     w21 = torch.tensor(np.asarray(W21, float), requires_grad=True)
     w32 = torch.tensor(np.asarray(W32, float), requires_grad=True)
     t = lambda a: torch.as_tensor(np.asarray(a, float))  # noqa: E731
     _torch_energy(w21, w32, t(sigma11), t(sigma31), tau).backward()
-    return w21.grad.numpy(), w32.grad.numpy()
+    return _finite("energy_gradient", w21.grad.numpy()), _finite("energy_gradient", w32.grad.numpy())
 
 
 def energy_hessian(W21, W32, sigma11, sigma31, tau=1.0):
@@ -178,10 +214,10 @@ def energy_hessian(W21, W32, sigma11, sigma31, tau=1.0):
     numpy.ndarray
         Symmetric matrix of size ``N2 N1 + N3 N2``.
     """
-    tau = float(as_positive("tau", tau))
-    W21 = np.asarray(W21, float)
-    W32 = np.asarray(W32, float)
-    check_shape("W32", W32, (None, W21.shape[0]))
+    W21, W32, sigma31, sigma11 = _check_net(W21, W32, sigma31, sigma11)
+    tau = as_positive_scalar("tau", tau)
+    n = W21.size + W32.size
+    check_size("energy_hessian", n * n, f"a {n} x {n} Hessian")
     S11 = torch.as_tensor(np.asarray(sigma11, float))
     S31 = torch.as_tensor(np.asarray(sigma31, float))
     n21 = W21.size
@@ -191,7 +227,7 @@ def energy_hessian(W21, W32, sigma11, sigma31, tau=1.0):
 
     w = torch.as_tensor(np.concatenate([W21.ravel(), W32.ravel()]))
     H = torch.autograd.functional.hessian(f, w).numpy()
-    return 0.5 * (H + H.T)
+    return _finite("energy_hessian", 0.5 * (H + H.T))
 
 
 def fixed_point(sigma31, modes, n_hidden, seed=0):
@@ -205,11 +241,12 @@ def fixed_point(sigma31, modes, n_hidden, seed=0):
     ----------
     sigma31 : array_like, shape (N3, N1)
     modes : sequence of int
-        Distinct mode indices, at most ``n_hidden`` of them.
+        Distinct integer mode indices in ``[0, r - 1]`` (``r = min(N3, N1)``), at most ``n_hidden``
+        of them; empty gives the origin.
     n_hidden : int
         ``N2``, >= 1.
     seed : int
-        Seed of the hidden basis.
+        Seed of the hidden basis, >= 0.
 
     Returns
     -------
@@ -218,11 +255,14 @@ def fixed_point(sigma31, modes, n_hidden, seed=0):
     """
     from .data import svd_modes
 
-    n_hidden = check_int("n_hidden", n_hidden, 1)
+    sigma31 = as_matrix("sigma31", sigma31)
+    n_hidden = check_int("n_hidden", n_hidden, 1, 10**4, "the hidden basis is a dense n_hidden x n_hidden matrix")
+    seed = check_seed("seed", seed)
+    r = min(sigma31.shape)
+    modes = _check_modes(modes, r)
+    if len(set(modes)) != len(modes) or len(modes) > n_hidden or any(m < 0 or m >= r for m in modes):
+        raise ValueError(f"modes must be at most n_hidden={n_hidden} distinct indices in [0, {r - 1}], got {modes}")
     U, s, V = svd_modes(sigma31)
-    modes = [int(m) for m in modes]
-    if len(set(modes)) != len(modes) or len(modes) > n_hidden or any(m < 0 or m >= s.size for m in modes):
-        raise ValueError(f"modes must be at most n_hidden={n_hidden} distinct indices in [0, {s.size - 1}], got {modes}")
     R = random_orthonormal(np.random.default_rng(seed), n_hidden, n_hidden)[:, : len(modes)]
     root = np.sqrt(s[modes])
     return R @ (root[:, None] * V[:, modes].T), U[:, modes] @ (root[:, None] * R.T)
@@ -240,9 +280,8 @@ def conserved_matrix(W21, W32):
     -------
     numpy.ndarray, shape (N2, N2)
     """
-    W21 = np.asarray(W21, float)
-    W32 = np.asarray(W32, float)
-    return W21 @ W21.T - W32.T @ W32
+    W21, W32 = _check_net(W21, W32)
+    return _finite("conserved_matrix", W21 @ W21.T - W32.T @ W32)
 
 
 def mode_balance(W21, W32, sigma31):
@@ -257,7 +296,24 @@ def mode_balance(W21, W32, sigma31):
     """
     from .data import svd_modes
 
+    W21, W32, sigma31 = _check_net(W21, W32, sigma31)
     U, s, V = svd_modes(sigma31)
     a = np.asarray(W21, float) @ V
     b = U.T @ np.asarray(W32, float)
-    return np.sum(a * a, axis=0) - np.sum(b * b, axis=1)
+    return _finite("mode_balance", np.sum(a * a, axis=0) - np.sum(b * b, axis=1))
+
+
+def _check_modes(modes, r):
+    if isinstance(modes, (str, bytes)) or not np.iterable(modes):
+        raise TypeError(f"modes must be a sequence of integers in [0, {r - 1}], got {modes!r}")
+    modes = list(np.asarray(modes).ravel()) if isinstance(modes, np.ndarray) else list(modes)
+    for m in modes:
+        if isinstance(m, (bool, np.bool_)) or not isinstance(m, (int, np.integer)):
+            raise TypeError(f"modes must be integers in [0, {r - 1}], got {m!r} of type {type(m).__name__}")
+    return [int(m) for m in modes]
+
+
+def _finite(func, value):
+    from ._validate import check_finite_result
+
+    return check_finite_result(func, value, "the result")

@@ -56,6 +56,43 @@ def test_decoupled_init_strength_and_decoupling(task):
     assert_allclose(U.T @ P.numpy() @ Vt.T, 1e-3 * np.eye(3), atol=1e-15)
 
 
+@pytest.fixture(scope="module")
+def coloured_task():
+    """Non-white inputs (condition number ~4e4) and a Sigma31 of rank 3 < N3 = 5 < N1 = 12."""
+    rng = np.random.default_rng(4)
+    X = (rng.normal(size=(12, 12)) * np.linspace(0.2, 1.5, 12)) @ rng.normal(size=(12, 60))
+    Y = rng.normal(size=(5, 3)) @ (rng.normal(size=(3, 12)) @ X / 12 + 0.3 * rng.normal(size=(3, 60)))
+    return deep.task_from_samples(X, Y, "coloured rank-3 test data")
+
+
+def test_decoupled_init_default_width_is_the_rank(coloured_task):
+    weights = deep.decoupled_deep_init(coloured_task, 5)
+    assert [tuple(w.shape) for w in weights] == [(3, 12), (3, 3), (3, 3), (5, 3)]
+
+
+def test_rank_reduction_is_exact_with_non_white_inputs(coloured_task):
+    """Width r = rank(Sigma31) trains exactly like width 64 from decoupled conditions (Eq 13)."""
+    task, u0, lr = coloured_task, 0.1, 1e-4
+    narrow = deep.decoupled_deep_init(task, 5, u0=u0)
+    wide0 = deep.decoupled_deep_init(task, 5, 64, u0=u0, seed=1)
+    a = deep.train_deep_linear(task, narrow, [lr], 300)
+    b = deep.train_deep_linear(task, wide0, [lr], 300)
+    assert a.error[-1, 0] < 0.2 * a.error[0, 0]          # the weights moved far from the start
+    assert_allclose(a.error[:, 0], b.error[:, 0], rtol=1e-12, atol=0)
+
+    # W^l(0) = c R_{l+1} R_l^T, so W^l(0) W^l(0)^T / c^2 projects on the basis R_{l+1} of hidden layer l+1.
+    c2 = u0 ** (2 / 4)
+    proj = [None] + [(w @ w.T).numpy() / c2 for w in wide0[:-1]]
+    wide = [w[0].numpy() for w in b.weights]
+    outside = [np.linalg.norm((np.eye(64) - proj[l + 1]) @ wide[l]) for l in range(3)]
+    outside += [np.linalg.norm(wide[l] @ (np.eye(64) - proj[l])) for l in range(1, 4)]
+    assert max(outside) < 1e-12 * max(np.linalg.norm(w) for w in wide)
+    U, s, Vt = np.linalg.svd(task.sigma31, full_matrices=False)
+    assert np.linalg.norm(wide[-1] - U[:, :3] @ U[:, :3].T @ wide[-1]) < 1e-12 * np.linalg.norm(wide[-1])
+    # Not invariant with non-white Sigma11: the first layer's rows leave span(V).
+    assert np.linalg.norm(wide[0] - wide[0] @ Vt[:3].T @ Vt[:3]) > 1e-3 * np.linalg.norm(wide[0])
+
+
 def test_decoupled_deep_network_follows_the_scalar_recursion():
     """Whitened inputs: each mode of the network follows discrete gradient descent on Eq 14."""
     rng = np.random.default_rng(2)
@@ -159,6 +196,10 @@ def test_bad_inputs(task):
         deep.decoupled_deep_init(task, 2, 5, 1e-3)
     with pytest.raises(ValueError, match="width must be >= the rank of Sigma31"):
         deep.decoupled_deep_init(task, 4, 2, 1e-3)
+    with pytest.raises(TypeError, match="width must be an integer >= 1"):
+        deep.decoupled_deep_init(task, 4, 2.5)
+    with pytest.raises(ValueError, match="task.sigma31 must be non-zero"):
+        deep.decoupled_deep_init(deep.task_from_samples(np.eye(3), np.zeros((2, 3)), "zero"), 4)
     with pytest.raises(ValueError, match="fraction must lie in"):
         deep.error_threshold(task, 1.5)
 

@@ -104,7 +104,6 @@ def test_unbalanced_learning_time_negative_b_side():
     "args, match",
     [
         ((-0.2, 0.1, 1.0), "a0 \\+ b0 must be > 0"),
-        ((0.1, 0.1, 1.0), "balanced modes"),
         ((2.0, 1.0, 1.0), "a0 \\* b0 must be < \\(1 - eps\\) s"),
         ((0.2, 0.1, -1.0), "s must be > 0"),
     ],
@@ -114,6 +113,13 @@ def test_unbalanced_bad_input(args, match):
         theory.unbalanced_learning_time(*args)
     with pytest.raises(ValueError, match="eps must lie in \\(0.0, 1.0\\)"):
         theory.unbalanced_learning_time(0.2, 0.1, 1.0, eps=1.0)
+
+
+def test_balanced_start_is_eq11_for_the_corrected_form_only():
+    assert_allclose(theory.unbalanced_learning_time(0.1, 0.1, 1.0, tau=3.0),
+                    theory.learning_time(0.01, 0.999, 1.0, tau=3.0), rtol=1e-14)
+    with pytest.raises(ValueError, match="balanced modes"):
+        theory.eq26_as_printed(0.1, 0.1, 1.0)
 
 
 @pytest.mark.parametrize("N", [4, 7, 30])
