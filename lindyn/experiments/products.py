@@ -28,8 +28,7 @@ NAME = "products"
 TITLE = "Fig 6B/C: singular values and eigenvalues of products of random matrices"
 CHAPTER = "nonlinear"
 CLAIMS = (14,)
-COST = {"laptop": "30 s to 2.5 min on 2 shared CPU cores (measured; the machine was busy)",
-        "paper": "not yet measured (designed for < 4 min on one H100 + 16 CPU cores)"}
+COST = {"laptop": "18 s measured on 2 CPU cores shared with other jobs (load average 9)", "paper": "not yet measured (designed for < 4 min on one H100 + 16 CPU cores)"}
 
 LOG_SV_RANGE = (-25.0, 2.0)
 LOG_SV_STEP = 0.1

@@ -22,7 +22,7 @@ NAME = "qmap"
 TITLE = "Fig 8: the q-map and its fixed point, theory vs simulation"
 CHAPTER = "nonlinear"
 CLAIMS = (15,)
-COST = {"laptop": "1 to 40 s on 2 shared CPU cores (measured)", "paper": "not yet measured (seconds on one H100)"}
+COST = {"laptop": "0.5 s measured on 2 shared CPU cores", "paper": "not yet measured (seconds on one H100)"}
 
 
 def config(scale):
