@@ -1,9 +1,10 @@
-"""Chapter 5 at paper scale: Fig 6B/C (products), Fig 8 (qmap) and Fig 7 (jacobian) in one batch.
+"""Chapter 5 at paper scale in one batch: Fig 6B/C (products), Fig 8 (qmap) and Fig 7 (jacobian).
 
-Runs each experiment's ``config("paper")`` and writes ``<out>/<name>_paper.json`` with
-``lindyn.results.save`` (resumable: finished parts are kept in ``<out>/<name>_paper.checkpoint.json``).
-The products are formed on ``--device``; their spectra are computed on the CPU, one matrix per thread
-(``--workers``), with BLAS limited to one thread per call (set below, before NumPy is imported).
+The same as ``python -m lindyn reproduce NAME --scale paper`` for the three experiments, with BLAS
+limited to one thread per call (set below, before NumPy is imported): the products' eigenvalues and
+singular values are computed on the CPU, one matrix per thread, and nested BLAS threads would
+oversubscribe the cores. Writes ``<out>/<name>_paper.json``; an interrupted run resumes from
+``<out>/<name>_paper.partial.json``.
 
     python benchmarks/run_ch5_paper.py --device cuda --out results
 """
@@ -20,37 +21,28 @@ from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
-
-from lindyn import experiments, results  # noqa: E402
+from lindyn import experiments  # noqa: E402
+from lindyn.__main__ import _device, reproduce_one  # noqa: E402
 
 NAMES = ("products", "qmap", "jacobian")
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    p.add_argument("--out", default="results", help="directory for the result files (default: results)")
+    p.add_argument("--device", default="cuda")
+    p.add_argument("--out", default=str(experiments.RESULTS_DIR), help="directory for the result files")
     p.add_argument("--only", nargs="+", choices=NAMES, default=list(NAMES))
-    p.add_argument("--workers", type=int, default=min(16, os.cpu_count() or 1),
-                   help="CPU threads for the eigenvalues and singular values of the products")
     p.add_argument("--scale", choices=["paper", "laptop"], default="paper")
     args = p.parse_args(argv)
-    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    device = _device(args.device)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
     for name in args.only:
-        module = experiments.get(name)
-        cfg = module.config(args.scale)
-        ckpt = results.Checkpoint(out / f"{name}_{args.scale}.checkpoint.json", name, cfg)
-        kwargs = {"workers": args.workers} if name == "products" else {}
-        start = time.perf_counter()
-        result = module.run(cfg, device=args.device, progress=True, checkpoint=ckpt, **kwargs)
-        path = results.save(result, out / f"{name}_{args.scale}.json")
-        print(f"{name}: wrote {path} in {time.perf_counter() - start:.0f} s on {result.provenance['device']}")
-        for v in module.checks(result):
+        result, path = reproduce_one(name, args.scale, args.out, device)
+        print(f"{name}: wrote {path} in {result.provenance['wall_time_s']} s on {result.provenance['device']}")
+        for v in experiments.verdicts(result):
             print(v)
-        ckpt.path.unlink(missing_ok=True)
+    print(f"total {time.perf_counter() - start:.0f} s")
     return 0
 
 
