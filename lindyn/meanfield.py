@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import optimize
 
-from ._validate import check_in_range, check_int
+from ._validate import as_scalar, check_in_range, check_int
 
 __all__ = ["Z_STEP", "Z_MAX", "Q_MAX", "gauss_average", "qmap", "q_fixed_point", "q_sequence", "chi1",
            "phi_prime_sq_variance", "jacobian_moments"]
@@ -94,7 +94,7 @@ def q_fixed_point(g):
     >>> q_fixed_point(0.9)
     0.0
     """
-    g = float(check_in_range("g", g, 0.0, float(np.sqrt(Q_MAX)), low_open=True))
+    g = float(check_in_range("g", as_scalar("g", g), 0.0, float(np.sqrt(Q_MAX)), low_open=True))
     if g <= 1.0:
         return 0.0
     f = lambda q: float(qmap(q, g)) / q - 1.0
@@ -121,8 +121,8 @@ def q_sequence(q1, g, n_layers):
     numpy.ndarray
         Shape ``(n_layers,)``.
     """
-    q = float(_check_q(q1))
-    g = float(check_in_range("g", g, 0.0, float(np.sqrt(Q_MAX)), low_open=True))
+    q = float(_check_q(as_scalar("q1", q1)))
+    g = float(check_in_range("g", as_scalar("g", g), 0.0, float(np.sqrt(Q_MAX)), low_open=True))
     n_layers = check_int("n_layers", n_layers, 1)
     out = [q]
     for _ in range(n_layers - 1):

@@ -693,7 +693,3 @@ from .randmat import (  # noqa: E402
     product_origin_fraction,
     product_radial_cdf,
 )
-
-__all__ += ["qmap", "q_fixed_point", "q_sequence", "chi1", "phi_prime_sq_variance", "jacobian_moments",
-            "product_radial_cdf", "product_origin_fraction", "fuss_catalan_edge", "fuss_catalan_moment",
-            "fuss_catalan_density", "fuss_catalan_cdf", "gaussian_product_moment2"]

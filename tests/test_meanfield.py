@@ -79,5 +79,9 @@ def test_bad_input():
         meanfield.chi1(0.0, 1.0)
     with pytest.raises(ValueError, match="n_layers"):
         meanfield.jacobian_moments(1.0, 1.0, 1)
+    with pytest.raises(ValueError, match="g must be a single number"):
+        meanfield.q_fixed_point([1.0, 2.0])
+    with pytest.raises(TypeError, match="q must be a real number"):
+        meanfield.qmap("1", 1.0)
     with pytest.raises(ValueError, match="weights"):
         meanfield.jacobian_moments(1.0, 1.0, 5, "uniform")
