@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from .. import claims, deep, mnist, results, theory
 

@@ -94,7 +94,7 @@ def run(config, *, device="cpu", progress=None, checkpoint=None):
     log_d = torch.zeros(len(grid), device=device, dtype=dtype)
     steps = range(layers)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         steps = tqdm(steps, desc=NAME)
     for _ in steps:

@@ -256,7 +256,7 @@ def run(config, *, device="cpu", progress=None, checkpoint=None, workers=None):
     workers = workers or min(16, os.cpu_count() or 1)
     chunks = range(n_chunks)
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         chunks = tqdm(chunks, desc=NAME)
     parts = []

@@ -63,7 +63,7 @@ def run(config, *, device="cpu", progress=None, checkpoint=None):
     per_seed = []
     seeds = range(config["seeds"])
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         seeds = tqdm(seeds, desc=NAME)
     for s in seeds:
