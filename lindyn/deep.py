@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from . import results as _results
 from ._linalg import random_orthonormal
 from ._validate import as_array, as_positive, check_in_range, check_int, check_shape
 from .task import Task, error_threshold, task_from_samples
@@ -34,7 +35,7 @@ from .task import Task, error_threshold, task_from_samples
 __all__ = ["Task", "task_from_samples", "decoupled_deep_init", "train_deep_linear", "DeepRun",
            "error_threshold", "write_json_atomic", "read_results", "sweep", "summarise_sweep", "fig4_config", "PAPER_DEPTHS"]
 
-RESULTS_SCHEMA = "lindyn.depth-sweep/1"
+RESULTS_SCHEMA = "lindyn.depth-sweep/2"
 
 
 def decoupled_deep_init(task, n_layers, width=None, u0=1e-3, seed=0, dtype=torch.float64, device="cpu"):
@@ -467,52 +468,89 @@ def _capture_eq13_graph(step):
 
 
 def write_json_atomic(path, payload):
-    """Write JSON so that an interrupted write never leaves a file that reads as valid.
+    """Write JSON atomically (see :func:`lindyn.results.write_json_atomic`)."""
+    return _results.write_json_atomic(path, payload)
 
-    The data go to a temporary file in the same directory, are flushed to disk, and replace ``path``
-    in one ``os.replace``.
+
+_CONFIG_KEYS = ("depths", "learning_rates", "width", "u0", "n_steps", "fraction", "seed", "stop_margin")
+
+
+def _sweep_config(config):
+    """The sweep's configuration, validated and normalised to JSON types before any work."""
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict, got {type(config).__name__}")
+    missing = [k for k in _CONFIG_KEYS if k not in config]
+    if missing:
+        raise ValueError(f"config lacks {missing} (see fig4_config)")
+    cfg = _results.to_jsonable({k: config[k] for k in _CONFIG_KEYS}, "config")
+    depths = cfg["depths"]
+    if not isinstance(depths, list) or not depths or any(isinstance(d, bool) or not isinstance(d, int) or d < 3
+                                                          for d in depths):
+        raise ValueError(f"config['depths'] must be a non-empty list of integers >= 3, got {config['depths']!r}")
+    if len(set(depths)) != len(depths):
+        raise ValueError(f"config['depths'] must not repeat a depth, got {depths}")
+    as_positive("config['learning_rates']", cfg["learning_rates"])
+    check_int("config['n_steps']", cfg["n_steps"], 1)
+    check_in_range("config['fraction']", cfg["fraction"], 0.0, 1.0, low_open=True, high_open=True)
+    return cfg
+
+
+def read_results(path, expected_key=None):
+    """Read a sweep's result file and validate every field; errors name the file and the field.
+
+    Parameters
+    ----------
+    path : path-like
+    expected_key : str, optional
+        The key of the run that means to resume from this file; a different key raises
+        ``FileExistsError`` (the file belongs to another run and is left untouched).
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(payload, f, indent=1, allow_nan=False)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def read_results(path):
-    """Read a sweep's result file, checking its schema; raise a clear error if it is not one."""
     path = Path(path)
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValueError(f"{path} is not a valid result file (corrupt JSON: {exc})") from exc
     if not isinstance(payload, dict) or payload.get("schema") != RESULTS_SCHEMA:
-        raise ValueError(f"{path} is not a {RESULTS_SCHEMA} result file")
-    for key in ("config", "provenance", "results"):
-        if key not in payload:
-            raise ValueError(f"{path} lacks the '{key}' section")
-    for row in payload["results"]:
-        missing = {"depth", "learning_rates", "learning_time", "diverged"} - set(row)
-        if missing:
-            raise ValueError(f"{path}: a result row lacks {sorted(missing)}")
-        if not len(row["learning_rates"]) == len(row["learning_time"]) == len(row["diverged"]):
-            raise ValueError(f"{path}: depth {row['depth']} has rows of unequal length")
+        raise ValueError(f"{path} is not a {RESULTS_SCHEMA} result file (field 'schema')")
+    for key, kind in (("config", dict), ("provenance", dict), ("results", list), ("key", str)):
+        if not isinstance(payload.get(key), kind):
+            raise ValueError(f"{path}: field '{key}' must be a {kind.__name__}")
+    if expected_key is not None and payload["key"] != expected_key:
+        raise FileExistsError(f"{path} holds a sweep of another configuration, task or dtype (key "
+                              f"{payload['key']}, this run {expected_key}); use another path or remove it yourself")
+    cfg = _sweep_config(payload["config"])
+    seen = set()
+    for n, row in enumerate(payload["results"]):
+        where = f"{path}: results[{n}]"
+        if not isinstance(row, dict):
+            raise ValueError(f"{where} must be an object")
+        depth = row.get("depth")
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth not in cfg["depths"]:
+            raise ValueError(f"{where}: field 'depth' must be one of the config's depths {cfg['depths']}, got {depth!r}")
+        if depth in seen:
+            raise ValueError(f"{where}: depth {depth} appears twice")
+        seen.add(depth)
+        if row.get("learning_rates") != cfg["learning_rates"]:
+            raise ValueError(f"{where}: field 'learning_rates' differs from the config's")
+        times, div = row.get("learning_time"), row.get("diverged")
+        if not isinstance(times, list) or len(times) != len(cfg["learning_rates"]):
+            raise ValueError(f"{where}: field 'learning_time' must be a list of {len(cfg['learning_rates'])} entries")
+        if not isinstance(div, list) or len(div) != len(times) or not all(isinstance(d, bool) for d in div):
+            raise ValueError(f"{where}: field 'diverged' must be a list of {len(times)} booleans")
+        for t, d in zip(times, div):
+            if t is not None and (isinstance(t, bool) or not isinstance(t, int) or not 0 <= t <= cfg["n_steps"] or d):
+                raise ValueError(f"{where}: field 'learning_time' holds {t!r}: must be null or an integer in "
+                                 f"[0, n_steps = {cfg['n_steps']}] for a run that did not diverge")
     return payload
 
 
 def sweep(task, config, results_path=None, provenance=None, progress=None, device="cpu", dtype=torch.float64):
-    """The Fig 4 experiment: for each depth, train every learning rate at once and record learning times.
+    """The Fig 4 experiment of the first edition: for each depth, train every rate at once.
 
-    Finished depths are stored in ``results_path`` after each depth (atomically); a rerun with the
-    same ``config`` skips them, so an interrupted sweep resumes where it stopped.
+    Kept for readers' code; the book's Fig 4 is :mod:`lindyn.experiments.fig4`. Results are keyed by the
+    configuration (all but its depths), the task's fingerprint and the dtype: a rerun with the same key
+    resumes (finished depths are skipped, added depths are trained and kept beside the old ones), and a
+    file of another key is never touched: it raises ``FileExistsError``. Finished depths are written atomically after each depth.
 
     Parameters
     ----------
@@ -532,32 +570,37 @@ def sweep(task, config, results_path=None, provenance=None, progress=None, devic
     dict
         The result payload (also written to ``results_path``).
     """
-    config = {k: config[k] for k in ("depths", "learning_rates", "width", "u0", "n_steps", "fraction", "seed",
-                                     "stop_margin")}
-    payload = {"schema": RESULTS_SCHEMA, "config": config, "provenance": dict(provenance or {}), "results": []}
+    cfg = _sweep_config(config)
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a lindyn Task, got {type(task).__name__}")
+    keyed = {k: v for k, v in cfg.items() if k != "depths"}
+    key = _results.result_key("depth-sweep", {"config": keyed, "task": task.fingerprint, "dtype": str(dtype)})
+    payload = {"schema": RESULTS_SCHEMA, "key": key, "config": cfg,
+               "provenance": _results.to_jsonable(dict(provenance or {}), "provenance"), "results": []}
     if results_path is not None and Path(results_path).exists():
-        old = read_results(results_path)
-        if old["config"] == config:
-            payload["results"] = old["results"]
-            payload["provenance"] = {**old["provenance"], **payload["provenance"]}
+        old = read_results(results_path, expected_key=key)
+        payload["results"] = old["results"]
+        payload["provenance"] = {**old["provenance"], **payload["provenance"]}
+        payload["config"]["depths"] = sorted(set(old["config"]["depths"]) | set(cfg["depths"]))
     done = {row["depth"] for row in payload["results"]}
-    threshold = error_threshold(task, config["fraction"])
+    threshold = error_threshold(task, cfg["fraction"])
     start = time.perf_counter()
-    for depth in tqdm(config["depths"], disable=None if progress is None else not progress, desc="depths"):
+    for depth in tqdm(cfg["depths"], disable=None if progress is None else not progress, desc="depths"):
         if depth in done:
             continue
-        weights = decoupled_deep_init(task, depth, config["width"], config["u0"], seed=config["seed"],
-                                      dtype=dtype, device=device)
-        run = train_deep_linear(task, weights, config["learning_rates"], config["n_steps"], threshold=threshold,
-                                record_every=max(1, config["n_steps"] // 200), progress=progress,
-                                stop_margin=config["stop_margin"])
+        weights = decoupled_deep_init(task, depth, cfg["width"], cfg["u0"], seed=cfg["seed"], dtype=dtype,
+                                      device=device)
+        run = train_deep_linear(task, weights, cfg["learning_rates"], cfg["n_steps"], threshold=threshold,
+                                record_every=max(1, cfg["n_steps"] // 200), progress=progress,
+                                stop_margin=cfg["stop_margin"])
         payload["results"].append({
             "depth": depth,
-            "learning_rates": run.learning_rates.tolist(),
+            "learning_rates": cfg["learning_rates"],
             "learning_time": [None if not np.isfinite(t) else int(t) for t in run.learning_time],
-            "diverged": run.diverged.tolist(),
+            "diverged": [bool(d) for d in run.diverged],
             "final_error": [None if not np.isfinite(e) else float(e) for e in run.error[-1]],
         })
+        del run, weights
         payload["results"].sort(key=lambda row: row["depth"])
         payload["provenance"]["wall_time_s"] = round(payload["provenance"].get("wall_time_s", 0.0)
                                                      + time.perf_counter() - start, 1)
@@ -572,8 +615,10 @@ def summarise_sweep(payload, reference_depth=20):
 
     For each depth the optimal rate is the one with the smallest learning time among runs that did
     not diverge (ties: the smaller rate). Returns the optimal rates and times, the fitted log-log slope
-    of optimal rate vs depth (Fig 4 right; the paper: near -1) and the saturation ratio of the learning
-    time at the deepest depth to that at ``reference_depth`` (or the nearest depth above it).
+    of optimal rate vs depth and the ratio of the learning time at the deepest depth to that at
+    ``reference_depth`` (or the nearest depth above it).
+
+    Raises ``ValueError`` when fewer than two depths learnt (no slope can be fitted).
 
     Returns
     -------
@@ -588,15 +633,19 @@ def summarise_sweep(payload, reference_depth=20):
         if not np.isfinite(t).any():
             unlearnt.append(row["depth"])
             continue
-        k = int(np.argmin(t))
+        r = np.asarray(row["learning_rates"], dtype=float)
+        best = np.flatnonzero(t == t.min())
+        k = int(best[np.argmin(r[best])])
         depths.append(row["depth"])
-        rates.append(row["learning_rates"][k])
+        rates.append(float(r[k]))
         times.append(float(t[k]))
-    depths_a = np.array(depths, dtype=float)
-    slope = float(np.polyfit(np.log(depths_a), np.log(rates), 1)[0]) if len(depths) >= 2 else float("nan")
+    if len(depths) < 2:
+        raise ValueError(f"summarise_sweep needs at least two depths at which a rate learnt; got {depths} "
+                         f"(unlearnt: {unlearnt})")
+    slope = float(np.polyfit(np.log(depths), np.log(rates), 1)[0])
     ref_candidates = [d for d in depths if d >= reference_depth]
-    ref = ref_candidates[0] if ref_candidates else None
-    ratio = times[-1] / times[depths.index(ref)] if ref is not None and depths else float("nan")
+    ref = ref_candidates[0] if ref_candidates else depths[0]
+    ratio = times[-1] / times[depths.index(ref)]
     return {"depths": depths, "optimal_rate": rates, "optimal_time": times, "rate_slope": slope,
             "saturation_ratio": float(ratio), "reference_depth": ref, "unlearnt_depths": unlearnt}
 

@@ -385,7 +385,7 @@ def test_learning_time_agrees_with_error_history(task):
     assert run.error[t, 0] <= thr < run.error[t - 1, 0]
 
 
-def test_sweep_resumes_and_writes_atomically(task, tmp_path, monkeypatch):
+def test_sweep_resumes_adds_depths_and_writes_atomically(task, tmp_path, monkeypatch):
     config = {"depths": [3, 4], "learning_rates": [1e-3, 3e-3], "width": 5, "u0": 1e-3, "n_steps": 3000,
               "fraction": 0.3, "seed": 0, "stop_margin": 0.5}
     path = tmp_path / "out.json"
@@ -396,29 +396,62 @@ def test_sweep_resumes_and_writes_atomically(task, tmp_path, monkeypatch):
     calls = []
     original = deep.train_deep_linear
     monkeypatch.setattr(deep, "train_deep_linear", lambda *a, **k: calls.append(1) or original(*a, **k))
-    again = deep.sweep(task, config, path)
+    again = deep.sweep(task, {**config, "depths": (3, 4)}, path)          # a tuple matches its JSON list
     assert calls == [] and again["results"] == first["results"]          # resumed: nothing retrained
-    deep.sweep(task, {**config, "depths": [3, 4, 5]}, path)
-    assert len(calls) == 3                                                # new config: rerun all depths
+    more = deep.sweep(task, {**config, "depths": [3, 4, 5]}, path)
+    assert len(calls) == 1 and [r["depth"] for r in more["results"]] == [3, 4, 5]   # only the new depth
 
     def boom(*a, **k):
         raise KeyboardInterrupt
 
     before = path.read_text()
-    monkeypatch.setattr(deep.json, "dump", boom)
+    monkeypatch.setattr(deep._results.json, "dumps", boom)
     with pytest.raises(KeyboardInterrupt):
         deep.write_json_atomic(path, {"schema": "x"})
     assert path.read_text() == before
     assert not list(tmp_path.glob("*.tmp"))
 
 
+def test_sweep_never_mixes_or_loses_results(task, tmp_path):
+    config = {"depths": [3, 4], "learning_rates": [1e-3, 3e-3], "width": 5, "u0": 1e-3, "n_steps": 300,
+              "fraction": 0.3, "seed": 0, "stop_margin": 0.5}
+    path = tmp_path / "out.json"
+    deep.sweep(task, config, path)
+    before = path.read_bytes()
+    other_task = deep.Task(task.sigma11 * 2, task.sigma31, task.y_sq, task.n_samples, "other")
+    for args, kwargs in (((task, {**config, "n_steps": 301}), {}), ((other_task, config), {}),
+                         ((task, config), {"dtype": torch.float32})):
+        with pytest.raises(FileExistsError, match="another configuration, task or dtype"):
+            deep.sweep(*args, path, **kwargs)
+        assert path.read_bytes() == before
+    with pytest.raises(TypeError, match=r"config\['seed'\]"):
+        deep.sweep(task, {**config, "seed": object()}, tmp_path / "x.json")
+    with pytest.raises(ValueError, match="must not repeat"):
+        deep.sweep(task, {**config, "depths": [4, 4]}, tmp_path / "x.json")
+
+
 def test_read_results_rejects_bad_files(tmp_path):
     p = tmp_path / "r.json"
-    p.write_text('{"schema": "lindyn.depth-sweep/1", "config": {}, "provenance": {}, "resu')
+    p.write_text('{"schema": "lindyn.depth-sweep/2", "config": {}, "provenance": {}, "resu')
     with pytest.raises(ValueError, match="corrupt JSON"):
         deep.read_results(p)
     p.write_text(json.dumps({"schema": "other"}))
-    with pytest.raises(ValueError, match="is not a lindyn.depth-sweep/1 result file"):
+    with pytest.raises(ValueError, match="is not a lindyn.depth-sweep/2 result file"):
+        deep.read_results(p)
+    config = {"depths": [3], "learning_rates": [1e-3], "width": 5, "u0": 1e-3, "n_steps": 10, "fraction": 0.3,
+              "seed": 0, "stop_margin": None}
+    good = {"depth": 3, "learning_rates": [1e-3], "learning_time": [5], "diverged": [False]}
+    for bad, field in (({**good, "depth": "3"}, "depth"), ({**good, "depth": 4}, "depth"),
+                       ({**good, "learning_rates": [2e-3]}, "learning_rates"),
+                       ({**good, "learning_time": [11]}, "learning_time"),
+                       ({**good, "diverged": ["no"]}, "diverged")):
+        p.write_text(json.dumps({"schema": "lindyn.depth-sweep/2", "key": "k", "config": config, "provenance": {},
+                                 "results": [bad]}))
+        with pytest.raises(ValueError, match=f"'{field}'"):
+            deep.read_results(p)
+    p.write_text(json.dumps({"schema": "lindyn.depth-sweep/2", "key": "k", "config": config, "provenance": {},
+                             "results": [good, good]}))
+    with pytest.raises(ValueError, match="appears twice"):
         deep.read_results(p)
 
 
@@ -430,6 +463,10 @@ def test_summarise_sweep_recomputes_verdict_numbers():
     ]}
     out = deep.summarise_sweep(payload, reference_depth=20)
     assert out["optimal_rate"] == [2.0, 0.2, 0.02]
+    tie = {"results": [{**payload["results"][1], "learning_time": [12, 12, None]}, payload["results"][2]]}
+    assert deep.summarise_sweep(tie)["optimal_rate"][0] == 0.2          # ties: the smaller rate
+    with pytest.raises(ValueError, match="at least two depths"):
+        deep.summarise_sweep({"results": payload["results"][:1]})
     assert_allclose(out["rate_slope"], -1.0)
     assert out["reference_depth"] == 30 and out["saturation_ratio"] == 13 / 12
 
