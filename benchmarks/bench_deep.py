@@ -120,7 +120,9 @@ def load_data(mnist_dir):
     else:
         task = deep.task_from_samples(inputs, outputs, data.source)
         origin = f"statistics of --mnist-dir {mnist_dir}" if mnist_dir else "statistics of the embedded sample"
-    return task, origin, (inputs, outputs, data.source)
+    # The autograd comparison needs the statistics of the very samples it propagates.
+    sample_task = deep.task_from_samples(inputs, outputs, data.source)
+    return task, origin, (inputs, outputs, data.source, sample_task)
 
 
 def autograd_step_fn(X, Y, lr):
@@ -212,7 +214,7 @@ def bench_depth(task, samples, depth, dtype, device, args, peak, rates, autograd
     try:
         ws = [w.clone().requires_grad_(True) for w in w0]
         step = autograd_step_fn(X, Y, lr)
-        check = deep.train_deep_linear(task, w0, [lr], 3)
+        check = deep.train_deep_linear(samples[3], w0, [lr], 3)
         ws_check = [w.clone().requires_grad_(True) for w in w0]
         for _ in range(3):
             step(ws_check)
