@@ -8,11 +8,14 @@ Runs the paper-scale Fig 4 configuration with ``width = 1000`` (instead of the e
 """
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
-from lindyn import experiments, results
-from lindyn.experiments import fig4
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lindyn import experiments, results  # noqa: E402
+from lindyn.experiments import fig4  # noqa: E402
 
 
 def fullwidth_config(dtype):
