@@ -5,7 +5,7 @@ ledger (``claims``) live here, tested on their own; the book's chapters call the
 the flat public API.
 """
 
-from . import book, claims, data, deep, dynamics, landscape, mnist, task, theory
+from . import book, claims, data, deep, dynamics, landscape, meanfield, mnist, randmat, task, theory
 from .claims import CLAIMS, Check, Verdict, check_above, check_below, check_close, collect, report_markdown, verdict
 from .data import Dataset, Modes, correlations, hierarchical_dataset, hierarchical_modes, svd_modes
 from .dynamics import (
@@ -50,6 +50,16 @@ from .theory import (
     optimal_learning_rate,
     unbalanced_learning_time,
 )
+from .meanfield import chi1, jacobian_moments, phi_prime_sq_variance, q_fixed_point, q_sequence, qmap
+from .randmat import (
+    fuss_catalan_cdf,
+    fuss_catalan_density,
+    fuss_catalan_edge,
+    fuss_catalan_moment,
+    gaussian_product_moment2,
+    product_origin_fraction,
+    product_radial_cdf,
+)
 
 __version__ = "0.1.0"
 
@@ -65,4 +75,8 @@ __all__ = [
     "balanced_rate", "deep_hessian_eigenvalue", "deep_learning_time", "deep_learning_time_limit",
     "deep_mode_strength", "deep_rate", "discrete_half_time_delay", "eq26_as_printed", "learning_time", "learning_time_limit", "mode_energy", "mode_strength", "mode_velocity",
     "optimal_learning_rate", "unbalanced_learning_time",
+    "meanfield", "randmat",
+    "qmap", "q_fixed_point", "q_sequence", "chi1", "phi_prime_sq_variance", "jacobian_moments",
+    "product_radial_cdf", "product_origin_fraction", "fuss_catalan_edge", "fuss_catalan_moment",
+    "fuss_catalan_density", "fuss_catalan_cdf", "gaussian_product_moment2",
 ]

@@ -43,7 +43,7 @@ def cmd_list(args):
     return 0
 
 
-def reproduce_one(name, scale, out_dir, device, progress=True):
+def reproduce_one(name, scale, out_dir, device, progress=True, workers=1):
     """Run experiment ``name`` at ``scale`` with a resumable checkpoint and write ``out_dir/NAME_SCALE.json``."""
     module = experiments.get(name)
     cfg = experiments.config(name, scale)
@@ -59,7 +59,9 @@ def reproduce_one(name, scale, out_dir, device, progress=True):
                             "(results are never overwritten by a different run)")
     checkpoint = results.Checkpoint(out_dir / f"{name}_{scale}.partial.json", name, cfg)
     start = time.perf_counter()
-    result = module.run(cfg, device=device, progress=progress, checkpoint=checkpoint)
+    with experiments.torch_threads(None if device == "cpu" else 1):
+        extra = {"workers": workers} if workers > 1 else {}
+        result = module.run(cfg, device=device, progress=progress, checkpoint=checkpoint, **extra)
     prov = {**result.provenance, "wall_time_s": round(time.perf_counter() - start, 1),
             "command": f"python -m lindyn reproduce {name} --scale {scale} --device {device}"}
     result = results.Result(name, scale, result.config, result.data, prov)
@@ -74,7 +76,8 @@ def cmd_reproduce(args):
     if args.experiment != "all" and args.experiment not in experiments.names():
         raise UserError(f"experiment must be 'all' or one of {experiments.names()}, got {args.experiment!r}")
     for name in names:
-        result, path = reproduce_one(name, args.scale, args.out, device, progress=not args.quiet)
+        result, path = reproduce_one(name, args.scale, args.out, device, progress=not args.quiet,
+                                     workers=args.workers)
         print(f"wrote {path} ({result.provenance['wall_time_s']} s; "
               f"data: {result.provenance.get('data_source', 'none')})")
         for v in experiments.verdicts(result):
@@ -109,6 +112,8 @@ def main(argv=None):
     rep.add_argument("--out", default=str(experiments.RESULTS_DIR), help="directory of the result files")
     rep.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     rep.add_argument("--quiet", action="store_true", help="no progress bars")
+    rep.add_argument("--workers", type=int, default=1,
+                     help="parallel CPU processes, for experiments that support them (fig4)")
     dl = sub.add_parser("download-mnist", help="download and verify the MNIST training files")
     dl.add_argument("directory")
     dl.add_argument("--mirror", action="append", default=None,

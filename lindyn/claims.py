@@ -1,10 +1,11 @@
-"""The claims ledger: the 16 claims of the paper (PAPER.md) and the verdicts the chapters compute.
+"""The claims ledger: the 16 claims of Saxe, McClelland & Ganguli (ICLR 2014) that the book tests, and verdicts.
 
-A chapter checks a claim with :func:`verdict`, built from named numerical :class:`Check` s; the
-verdict is computed from the checks (all pass: reproduced; some: partly; none: not reproduced) and
-displayed as a cell output that carries its data in the output's metadata. The Reproduction report
-(:func:`collect`, :func:`report_markdown`) reads those outputs from the committed chapter notebooks,
-which nbval keeps equal to a fresh execution, so the report shows exactly what the chapters show.
+An experiment checks a claim with :func:`verdict`, built from named numerical :class:`Check` s; the
+verdict is computed from the checks (all pass: reproduced, or reproduced after correcting the paper;
+some: partly; none: not reproduced). Tables are built from the checks' fields, with a value far inside
+its tolerance shown as a bound. The Reproduction report merges every experiment's verdicts
+(:func:`merge`, :func:`report_markdown`); :func:`collect` still reads verdicts stored in notebook
+outputs.
 """
 
 from __future__ import annotations

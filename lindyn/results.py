@@ -220,6 +220,8 @@ def device_name(device="cpu"):
 
 
 def _git_commit():
+    if os.environ.get("LINDYN_COMMIT"):
+        return os.environ["LINDYN_COMMIT"]
     root = Path(__file__).resolve().parents[1]
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True, cwd=root)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -39,13 +40,19 @@ class Task:
     n_samples: int
     source: str
 
-    @property
+    @cached_property
+    def sigma11_eigh(self):
+        """``(eigenvalues, eigenvectors)`` of ``sigma11`` (``numpy.linalg.eigh``), computed once per task:
+        every trainer works in this basis."""
+        return np.linalg.eigh(self.sigma11)
+
+    @cached_property
     def min_error(self):
         """The least-squares minimum ``sum ||y - W x||^2`` over all linear maps ``W``."""
         pinv = np.linalg.pinv(self.sigma11, rcond=1e-10, hermitian=True)
         return float(self.y_sq - np.trace(self.sigma31 @ pinv @ self.sigma31.T))
 
-    @property
+    @cached_property
     def fingerprint(self):
         """First 16 hex digits of the SHA-256 of the statistics, to key results by their data.
 

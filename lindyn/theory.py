@@ -681,3 +681,15 @@ def optimal_learning_rate(s, n_layers, tau=1.0):
         raise ValueError("optimal_learning_rate: tau / ((N_l - 1) s^((2 N_l - 4)/(N_l - 1))) leaves the float64 "
                          "range for these arguments; rescale s and tau")
     return rate
+
+
+from .meanfield import chi1, jacobian_moments, phi_prime_sq_variance, q_fixed_point, q_sequence, qmap  # noqa: E402
+from .randmat import (  # noqa: E402
+    fuss_catalan_cdf,
+    fuss_catalan_density,
+    fuss_catalan_edge,
+    fuss_catalan_moment,
+    gaussian_product_moment2,
+    product_origin_fraction,
+    product_radial_cdf,
+)

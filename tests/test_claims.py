@@ -46,3 +46,48 @@ def test_round_trip_through_a_notebook(tmp_path):
     table = claims.report_markdown(found)
     assert table.count("not yet checked") == 15
     assert "{doc}`three_layer`" in table
+
+
+def _cells(row):
+    """Split a Markdown table row at unescaped '|'."""
+    import re
+
+    return [c.strip() for c in re.split(r"(?<!\\)\|", row.strip())[1:-1]]
+
+
+def test_report_renders_one_row_per_claim_with_escaped_pipes():
+    a = claims.verdict(3, [claims.check_below("||W32 W21 - best||", 1e-13, 1e-8)], "energy")
+    b = claims.verdict(3, [claims.check_close("|value - 1| style name", 1.46, 1.0, 0.25)], "depth")
+    c = claims.verdict(7, [claims.check_below("corrected Eq 26", 1e-10, 1e-7)], "energy", corrected="s -> 2s")
+    table = claims.report_markdown([a, b, c])
+    rows = table.splitlines()
+    assert len(rows) == 2 + len(claims.CLAIMS)
+    for row in rows:
+        assert len(_cells(row)) == 6, row
+    row3 = [r for r in rows if r.startswith("| 3 |")]
+    assert len(row3) == 1
+    cells = _cells(row3[0])
+    assert cells[2] == "**partly reproduced**" and cells[3] == "1 / 2"
+    assert "value - 1" in cells[4]
+    assert "{doc}`energy`" in cells[5] and "{doc}`depth`" in cells[5]
+    assert "reproduced after correcting the paper" in [r for r in rows if r.startswith("| 7 |")][0]
+
+
+def test_verdict_table_escapes_pipes_and_shows_round_off_as_a_bound():
+    v = claims.verdict(2, [claims.check_below("||W32 W21 - best||", 3.3e-16, 1e-8),
+                           claims.check_close("|x|", 1.46, 1.0, 0.25)], "energy")
+    md = v._markdown()
+    body = [r for r in md.splitlines() if r.startswith("| ") and "check" not in r and "---" not in r]
+    assert len(body) == 2
+    for row in body:
+        assert len(_cells(row)) == 4, row
+    assert "< 1e-10" in body[0] and "3.3" not in body[0]
+    assert "**fail**" in body[1]
+    assert "FAIL" in v._text()
+
+
+def test_bound_is_used_only_far_inside_the_tolerance():
+    assert claims.check_below("x", 5e-9, 1e-8).shown_value() == "5.00e-09"
+    assert claims.check_below("x", 5e-13, 1e-8).shown_value() == "< 1e-10"
+    assert claims.check_close("x", 1 + 1e-15, 1.0, 1e-8).shown_value() == "1 (deviation < 1e-10)"
+    assert claims.check_close("x", -0.9, -1.0, 0.2).shown_value() == "-0.9"

