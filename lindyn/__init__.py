@@ -5,7 +5,7 @@ ledger (``claims``) live here, tested on their own; the book's chapters call the
 the flat public API.
 """
 
-from . import book, claims, data, deep, dynamics, landscape, mnist, theory
+from . import book, claims, data, deep, dynamics, landscape, mnist, modes, theory
 from .claims import CLAIMS, Check, Verdict, check_above, check_below, check_close, collect, report_markdown, verdict
 from .data import Dataset, Modes, correlations, hierarchical_dataset, hierarchical_modes, svd_modes
 from .dynamics import (
@@ -54,7 +54,7 @@ from .theory import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "book", "claims", "data", "deep", "dynamics", "landscape", "mnist", "theory",
+    "book", "claims", "data", "deep", "dynamics", "landscape", "mnist", "modes", "theory",
     "CLAIMS", "Check", "Verdict", "check_above", "check_below", "check_close", "collect", "report_markdown",
     "verdict",
     "Dataset", "Modes", "correlations", "hierarchical_dataset", "hierarchical_modes", "svd_modes",
