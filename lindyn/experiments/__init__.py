@@ -25,7 +25,7 @@ from .. import results
 
 __all__ = ["names", "get", "config", "run", "cached", "load_committed", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
 
-_MODULES = ("fig4",)
+_MODULES = ("fig2", "fig3", "energy", "conservation", "unbalanced", "nonwhite", "fig4")
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS_DIR = REPO / "results"
