@@ -140,7 +140,7 @@ def numbers(result):
     d, x = result.data, summary(result)
     s = floats(d["s"])
     return {"portrait_drift": fmt_bound(d["portrait_drift"], 1e-9), "eq12_err": fmt_bound(d["eq12_err"], 1e-10),
-            "eq11_err": fmt_bound(d["eq11_err"], 1e-10), "off_diag": fmt_bound(d["offdiag"], 1e-12),
+            "eq11_err": fmt_bound(d["eq11_err"], 1e-9), "off_diag": fmt_bound(d["offdiag"], 1e-12),
             "recursion_gap": fmt_bound(d["recursion_gap"], 1e-12), "net_gap_pct": 100 * x["net_gap"],
             "conv_order": x["order"], "worst_ratio": x["worst_ratio"], "slope_dec": x["slope"],
             "raw_slope": x["raw_slope"], "tau_ratio": x["tau_ratio"],
