@@ -5,7 +5,7 @@ ledger (``claims``) live here, tested on their own; the book's chapters call the
 the flat public API.
 """
 
-from . import book, claims, data, deep, dynamics, landscape, meanfield, mnist, randmat, task, theory
+from . import book, claims, data, deep, dynamics, landscape, meanfield, mnist, modes, randmat, task, theory
 from .claims import CLAIMS, Check, Verdict, check_above, check_below, check_close, collect, report_markdown, verdict
 from .data import Dataset, Modes, correlations, hierarchical_dataset, hierarchical_modes, svd_modes
 from .dynamics import (
@@ -64,7 +64,7 @@ from .randmat import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "book", "claims", "data", "deep", "dynamics", "landscape", "mnist", "task", "theory",
+    "book", "claims", "data", "deep", "dynamics", "landscape", "mnist", "modes", "task", "theory",
     "CLAIMS", "Check", "Verdict", "check_above", "check_below", "check_close", "collect", "report_markdown",
     "verdict",
     "Dataset", "Modes", "correlations", "hierarchical_dataset", "hierarchical_modes", "svd_modes",

@@ -26,7 +26,8 @@ from .. import results
 
 __all__ = ["torch_threads", "names", "get", "config", "run", "cached", "load_committed", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
 
-_MODULES = ("deep_theory", "fig4", "fig5", "fig6a", "products", "qmap", "jacobian")
+_MODULES = ("fig2", "fig3", "energy", "conservation", "unbalanced", "nonwhite", "deep_theory", "fig4", "fig5",
+            "fig6a", "products", "qmap", "jacobian")
 
 REPO = Path(__file__).resolve().parents[2]
 RESULTS_DIR = REPO / "results"
