@@ -133,7 +133,9 @@ def checks(result):
     """Claims 3 (deep part), 8, and the theory parts of 9 and 10.
 
     Tolerances, argued before measuring: the integrator runs at ``rtol = 1e-11`` over ~60 time units on
-    a sigmoid of height 1, so Eq 15 must match to 1e-7 and conserved quantities to 1e-8. Eq 17 drops
+    a sigmoid of height 1 that rises from ``u0 = 1e-3``: local errors are amplified by up to ``s / u0 = 1e3``
+    through the rise and add up over ~1e3 steps, so Eq 15 must match to 1e-5 (the value itself, some
+    1e-8, depends on the floating-point kernels and is shown as a bound) and conserved quantities to 1e-8. Eq 17 drops
     ``O(ln(1/u0) / N_l)``: at ``N_l = 3000`` within 1%, converging at order 1. The autograd Hessian is
     exact up to round-off (1e-10 relative). The brute-force rate grid has a log step ``h``; a slope fitted
     over a log range ``L`` is resolved to about ``h / L``, and the best rate sits at ``c / lambda_1`` with
@@ -144,7 +146,7 @@ def checks(result):
     eq17_order = -np.polyfit(np.log(cfg["limit_depths"][2:]), np.log(np.array(d["eq17_ratio"][2:]) - 1), 1)[0]
     c8 = [
         claims.check_below("Eq 15 (exact, hypergeometric) vs integrated Eq 14, max |du|, N_l = 3..100",
-                           max(d["eq15_err"]), 1e-7),
+                           max(d["eq15_err"]), 1e-5),
         claims.check_close("Eq 17 / exact Eq 15 at N_l = 3000", d["eq17_ratio"][-1], 1.0, 1e-2),
         claims.check_close("order of convergence of Eq 17 to Eq 15 in 1/N_l", eq17_order, 1.0, 0.1),
     ]
