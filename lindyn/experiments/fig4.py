@@ -38,7 +38,7 @@ NAME = "fig4"
 TITLE = "Fig 4: learning time and optimal rate vs depth, MNIST, decoupled initial conditions"
 CHAPTER = "depth"
 CLAIMS = (9, 10)
-COST = {"laptop": "about 1 min on 2 CPU cores", "paper": "about 3 min per seed on 2 CPU cores (width 10)"}
+COST = {"laptop": "about 30 s on 2 CPU cores", "paper": "about 40 s per seed on 2 CPU cores (--workers 2; 5 seeds)"}
 
 PAPER_N = 50_000
 PAPER_THRESHOLD_HALF = 1.3e4
