@@ -31,7 +31,6 @@ import datetime
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 import traceback
@@ -41,7 +40,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from lindyn import deep, mnist  # noqa: E402
+from lindyn import deep, mnist, results  # noqa: E402
 
 SCHEMA = "lindyn.bench-deep/1"
 PEAK_TBPS = {"H200": 4.8, "H100 PCIe": 2.0, "H100 SXM": 3.35}
@@ -69,30 +68,6 @@ def traffic(weight_bytes, seconds, peak):
         out["floor_ms"] = 3 * weight_bytes / peak * 1e3
         out["floor_fraction"] = 3 * weight_bytes / peak / seconds
     return out
-
-
-def device_name(device):
-    """The CUDA device's name, or the CPU model from /proc/cpuinfo."""
-    if device.type == "cuda":
-        return torch.cuda.get_device_name(device)
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def git_commit():
-    try:
-        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
-                             cwd=Path(__file__).parent).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
-                               text=True, check=True, cwd=Path(__file__).parent).stdout.strip()
-        return out + ("-dirty" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def load_data(mnist_dir):
@@ -382,8 +357,8 @@ def main(argv=None):
         p.error(f"--depths must all be >= 3, got {args.depths}")
     out = Path(args.out or f"results/bench_deep_{device.type}.json")
     started = time.perf_counter()
-    commit = args.commit or git_commit()
-    name = device_name(device)
+    commit = args.commit or results.git_commit()
+    name = results.device_name(str(device))
     peak = args.peak_gbps * 1e9 if args.peak_gbps else peak_bandwidth(name) if cuda else None
 
     task, task_origin, samples = load_data(args.mnist_dir)

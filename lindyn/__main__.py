@@ -49,14 +49,7 @@ def reproduce_one(name, scale, out_dir, device, progress=True, workers=1):
     cfg = experiments.config(name, scale)
     out_dir = Path(out_dir)
     path = out_dir / f"{name}_{scale}.json"
-    if path.exists():
-        try:
-            old = results.load(path)
-        except ValueError as exc:
-            raise UserError(f"{path} exists and is not a valid result ({exc}); move it away first") from exc
-        if old.key != results.result_key(name, cfg):
-            raise UserError(f"{path} holds a result of another configuration; move it away first "
-                            "(results are never overwritten by a different run)")
+    results.check_replaceable(path, results.result_key(name, cfg))    # before any work
     checkpoint = results.Checkpoint(out_dir / f"{name}_{scale}.partial.json", name, cfg)
     start = time.perf_counter()
     with experiments.torch_threads(None if device == "cpu" else 1):

@@ -20,7 +20,6 @@ import io
 import math
 import os
 import shutil
-import tempfile
 import urllib.request
 import zipfile
 import zlib
@@ -31,6 +30,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import results
 from ._validate import check_int
 from .task import Task, task_from_samples
 
@@ -309,22 +309,6 @@ def _npz_bytes(members):
     return buf.getvalue()
 
 
-def _write_bytes_atomic(path, data):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)   # mkstemp makes the file private; this one is data to share
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_stats(directory, out, n_samples=PAPER_TRAIN_SIZE, checksums=None):
     """Compute :func:`compute_stats` from IDX files and write them, reproducibly and atomically.
 
@@ -351,7 +335,7 @@ def write_stats(directory, out, n_samples=PAPER_TRAIN_SIZE, checksums=None):
     directory = _as_path("directory", directory)
     out = _as_path("out", out)
     n_samples = check_int("n_samples", n_samples, 1)
-    _write_bytes_atomic(out, _npz_bytes(_stats_members(compute_stats(directory, n_samples, checksums))))
+    results.write_bytes_atomic(out, _npz_bytes(_stats_members(compute_stats(directory, n_samples, checksums))))
     return out
 
 

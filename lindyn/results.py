@@ -12,6 +12,7 @@ parts of a long run under the same key, so an interrupted run resumes without mi
 from __future__ import annotations
 
 import datetime
+import functools
 import glob
 import hashlib
 import json
@@ -25,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["SCHEMA", "Result", "to_jsonable", "result_key", "save", "load", "provenance", "Checkpoint",
-           "write_json_atomic", "code_fingerprint", "device_name"]
+__all__ = ["SCHEMA", "Result", "to_jsonable", "result_key", "save", "load", "check_replaceable", "provenance",
+           "Checkpoint", "write_bytes_atomic", "write_json_atomic", "code_fingerprint", "device_name", "git_commit"]
 
 SCHEMA = "lindyn.result/1"
 _SCALES = ("laptop", "paper", "custom")
@@ -119,8 +120,8 @@ class Result:
                 "config": self.config, "provenance": self.provenance, "data": self.data}
 
 
-def write_json_atomic(path, payload):
-    """Write JSON so that an interrupted write never leaves a file that reads as valid.
+def write_bytes_atomic(path, data):
+    """Write ``data`` so that an interrupted write never leaves a file that reads as valid.
 
     The data go to a temporary file in the same directory, are flushed to disk, and replace ``path``
     in one ``os.replace``. Temporary files left by an earlier killed write of the same path are removed.
@@ -133,11 +134,10 @@ def write_json_atomic(path, payload):
             os.unlink(stale)
         except OSError:
             pass
-    text = json.dumps(payload, indent=1, allow_nan=False)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)
@@ -148,6 +148,28 @@ def write_json_atomic(path, payload):
         raise
 
 
+def write_json_atomic(path, payload):
+    """Write ``payload`` as JSON with :func:`write_bytes_atomic` (strict JSON: no NaN or infinity)."""
+    write_bytes_atomic(path, json.dumps(payload, indent=1, allow_nan=False).encode("utf-8"))
+
+
+def check_replaceable(path, key):
+    """Raise ``FileExistsError`` unless ``path`` is absent or holds a valid result with this ``key``.
+
+    Called before a run starts (so a conflict costs no work) and again by :func:`save`.
+    """
+    path = Path(path)
+    if not path.exists():
+        return
+    try:
+        old = load(path)
+    except ValueError as exc:
+        raise FileExistsError(f"{path} exists and is not a lindyn result ({exc}); not overwritten") from exc
+    if old.key != key:
+        raise FileExistsError(f"{path} holds a result of another configuration (key {old.key}, "
+                              f"new {key}); choose another path or remove it yourself")
+
+
 def save(result, path):
     """Write ``result`` to ``path`` atomically.
 
@@ -156,15 +178,7 @@ def save(result, path):
     """
     if not isinstance(result, Result):
         raise TypeError(f"result must be a Result, got {type(result).__name__}")
-    path = Path(path)
-    if path.exists():
-        try:
-            old = load(path)
-        except ValueError as exc:
-            raise FileExistsError(f"{path} exists and is not a lindyn result ({exc}); not overwritten") from exc
-        if old.key != result.key:
-            raise FileExistsError(f"{path} holds a result of another configuration (key {old.key}, "
-                                  f"new {result.key}); choose another path or remove it yourself")
+    check_replaceable(path, result.key)
     write_json_atomic(path, result.to_dict())
     return path
 
@@ -219,7 +233,9 @@ def device_name(device="cpu"):
     return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
-def _git_commit():
+def git_commit():
+    """The checked-out commit (``+local-changes`` if the package differs from it); ``$LINDYN_COMMIT`` wins,
+    for copies of the tree without ``.git``."""
     if os.environ.get("LINDYN_COMMIT"):
         return os.environ["LINDYN_COMMIT"]
     root = Path(__file__).resolve().parents[1]
@@ -239,7 +255,7 @@ def provenance(device="cpu", dtype=None, data_source=None, wall_time_s=None, **e
     from . import __version__
 
     prov = {
-        "commit": _git_commit(),
+        "commit": git_commit(),
         "lindyn": __version__,
         "device": f"{device} ({device_name(device)})",
         "python": platform.python_version(),
@@ -257,8 +273,11 @@ def provenance(device="cpu", dtype=None, data_source=None, wall_time_s=None, **e
     return prov
 
 
+@functools.lru_cache(maxsize=1)
 def code_fingerprint():
-    """SHA-256 (12 hex digits) of the package's source files: part of every cache file's name."""
+    """SHA-256 (12 hex digits) of the package's source files: part of every cache file's name.
+
+    Computed once per process, so it names the code that was imported, which is the code that runs."""
     h = hashlib.sha256()
     root = Path(__file__).resolve().parent
     for path in sorted(root.rglob("*.py")):
