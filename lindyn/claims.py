@@ -78,18 +78,27 @@ class Check:
     relation: str
     passed: bool
 
+    def _bound(self):
+        """``(number, text)`` standing for a value far inside its tolerance, or ``None``.
+
+        The number is what the text states: the bound for ``value <= tol`` (and for a target of 0), the
+        target for ``|value - target| <= tol``.
+        """
+        if not (math.isfinite(self.value) and self.tolerance > 0 and self.relation in ("below", "close")):
+            return None
+        dev = abs(self.value) if self.relation == "below" else abs(self.value - self.target)
+        if dev > self.tolerance / BOUND_FACTOR:
+            return None
+        bound = _decade_above(self.tolerance / BOUND_FACTOR)
+        if self.relation == "below" or self.target == 0:
+            return float(bound), f"< {bound}"
+        return self.target, f"{_fmt(self.target)} (deviation < {bound})"
+
     def shown_value(self):
         """The value as displayed: a bound when it is far inside its tolerance, so that round-off digits
         (which differ between CPUs and BLAS builds) are never shown."""
-        if self.relation == "below" and math.isfinite(self.value) and self.tolerance > 0 \
-                and abs(self.value) <= self.tolerance / BOUND_FACTOR:
-            return f"< {_decade_above(self.tolerance / BOUND_FACTOR)}"
-        if self.relation == "close" and math.isfinite(self.value) and self.tolerance > 0:
-            dev = abs(self.value - self.target)
-            if dev <= self.tolerance / BOUND_FACTOR:
-                bound = _decade_above(self.tolerance / BOUND_FACTOR)
-                return f"< {bound}" if self.target == 0 else f"{_fmt(self.target)} (deviation < {bound})"
-        return _fmt(self.value)
+        bound = self._bound()
+        return _fmt(self.value) if bound is None else bound[1]
 
     def condition(self):
         """The pass condition as text."""
@@ -154,9 +163,18 @@ class Verdict:
         ``partly reproduced`` if some, else ``not reproduced``."""
         return _status(self.checks, self.corrected)
 
-    def to_dict(self):
-        """A JSON-serialisable dict (stored in the output's metadata)."""
+    def to_dict(self, as_shown=False):
+        """A JSON-serialisable dict.
+
+        With ``as_shown`` (how a notebook output stores it), a value shown as a bound is stored as that
+        bound, with the text in ``"shown"``: the stored notebook then holds no round-off digits either.
+        """
         d = asdict(self)
+        if as_shown:
+            for c, check in zip(d["checks"], self.checks):
+                bound = check._bound()
+                if bound is not None:
+                    c["value"], c["shown"] = bound
         for c in d["checks"]:
             for key in ("value", "target", "tolerance"):
                 if c[key] is not None and not math.isfinite(c[key]):
@@ -169,7 +187,7 @@ class Verdict:
         """Inverse of :meth:`to_dict`."""
         checks = tuple(
             Check(**{k: (float(v) if k in ("value", "target", "tolerance") and isinstance(v, str) else v)
-                     for k, v in c.items()})
+                     for k, v in c.items() if k != "shown"})
             for c in d["checks"]
         )
         return cls(d["claim"], d["chapter"], checks, d.get("note", ""), d.get("corrected", ""))
@@ -195,7 +213,7 @@ class Verdict:
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         data = {"text/plain": self._text(), "text/markdown": self._markdown()}
-        return data, {METADATA_KEY: self.to_dict()}
+        return data, {METADATA_KEY: self.to_dict(as_shown=True)}
 
     def __repr__(self):
         return self._text()

@@ -91,3 +91,16 @@ def test_bound_is_used_only_far_inside_the_tolerance():
     assert claims.check_below("x", 5e-13, 1e-8).shown_value() == "< 1e-10"
     assert claims.check_close("x", 1 + 1e-15, 1.0, 1e-8).shown_value() == "1 (deviation < 1e-10)"
     assert claims.check_close("x", -0.9, -1.0, 0.2).shown_value() == "-0.9"
+
+
+def test_stored_metadata_holds_bounds_not_round_off_digits():
+    v = claims.verdict(1, [claims.check_below("autograd", 2.1221336e-14, 1e-10),
+                           claims.check_close("ratio", 1 + 3e-15, 1.0, 1e-6),
+                           claims.check_below("plain", 0.05, 0.1)], "energy")
+    _, metadata = v._repr_mimebundle_()
+    stored = metadata[claims.METADATA_KEY]["checks"]
+    assert stored[0]["value"] == 1e-12 and stored[0]["shown"] == "< 1e-12"
+    assert stored[1]["value"] == 1.0 and stored[1]["shown"].startswith("1 (deviation <")
+    assert stored[2]["value"] == 0.05 and "shown" not in stored[2]
+    back = claims.Verdict.from_dict(metadata[claims.METADATA_KEY])
+    assert back.status == v.status and [c.shown_value() for c in back.checks] == [c.shown_value() for c in v.checks]
