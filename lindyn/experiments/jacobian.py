@@ -227,6 +227,20 @@ def checks(result):
     return [claims.verdict(16, out, chapter=CHAPTER, note=note)]
 
 
+def describe(summ):
+    """Print the measured and predicted moments over the (g, q) grid (a :func:`summary`) and the Gaussian
+    linear product beside them; return the Gaussian product's summary."""
+    print("  g     q   m1 measured  m1 theory   v measured  v theory  share in best decade")
+    for r in summ["rows"]:
+        print(f"{r['g']:4.2f} {r['q']:5.2f}   {r['m1']:10.3g} {r['m1_theory']:10.3g}   {r['v']:9.3g} {r['v_theory']:9.3g}"
+              f"   {r['decade_share']:.2f}")
+    gl = summ["gaussian"]
+    print(f"Gaussian linear product (99 factors): v = {gl['v']:.3g} (free probability {gl['v_free']:.0f}), "
+          f"share in best decade {gl['decade_share']:.2f}, log10(sigma_90/sigma_10) "
+          f"{'=' if gl['spread_resolved'] else '>= (10% quantile at round-off level)'} {gl['spread']:.1f}")
+    return gl
+
+
 def plot(result, axes=None):
     """Fig 7: histograms of log10 singular values, one panel per input variance q, one line per gain,
     with the Gaussian linear product (Fig 6B right) in grey."""

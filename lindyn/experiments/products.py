@@ -406,6 +406,27 @@ def plot_radial(result, ax=None):
     return ax
 
 
+def describe(result):
+    """Print, per ``k``, the origin-bin share, the moments and the largest singular value against their
+    limits, and the accuracy probes of the small values; return ``(summary(result), the probe data)``."""
+    from ..book import fmt_bound
+
+    summ = summary(result)
+    probe = result.data["probe"]
+    for k, d in summ["per_k"].items():
+        print(f"k = {k:3d}: origin bin {d['origin_share']:.3f} (limit {d['origin_theory']:.3f}); "
+              f"mean sigma^2 {d['m1']:.3f}; second moment {d['m2']:.3g} "
+              f"(exact at N = {summ['n']}: {d['m2_exact']:.4g}, limit {d['m2_limit']:.4g}); "
+              f"mean largest sigma^2 {d['top_sq']:.3g} (limit edge {d['edge']:.3g})")
+    print("singular values, |sequential - QR-accumulated| / sigma_max:", fmt_bound(probe["sv_abs_error"]))
+    print("eigenvalue moduli, |product - cyclic permutation| / sigma_max:",
+          fmt_bound(probe["eig_abs_error_cyclic_permutation"]))
+    print("eigenvalue moduli, |product - block-cyclic| / ||P|| at small N:",
+          fmt_bound(probe["eig_abs_error_block_cyclic"]))
+    print("origin-bin disagreements between the two eigenvalue computations:", probe["origin_bin_disagreements"])
+    return summ, probe
+
+
 def plot(result, axes=None):
     """Fig 6B (top: singular-value densities with the Fuss-Catalan law) and Fig 6C (bottom: eigenvalue
     histograms, origin bin removed, unit circle dashed), one column per ``k``."""
