@@ -9,7 +9,8 @@ For each dtype and depth it measures, on MNIST statistics of the first 50,000 tr
 - memory traffic: ``B`` = bytes of the batched weights (all layers, all rates). One step reads every
   weight for the chain above each layer, again for the chain below it, and reads and writes it for the
   in-place update: ``moved = 4 B``, reported as GB/s and as a fraction of the device's peak
-  bandwidth. Issue 11's "three-pass floor" counts the update as one pass: ``floor = 3 B / peak``,
+  bandwidth. The "three-pass floor" is the time of an ideal kernel that fuses the update into the chain
+  that reads the layer, so each weight is read twice and written once: ``floor = 3 B / peak``,
   reported as ``floor / time``;
 - peak memory (CUDA: ``torch.cuda.max_memory_allocated`` per run, against ``B``; CPU: the process's
   maximum resident set, for the whole benchmark).
@@ -60,7 +61,7 @@ def peak_bandwidth(device_name):
 
 
 def traffic(weight_bytes, seconds, peak):
-    """Achieved bandwidth of one step: ``moved = 4 B`` bytes; ``floor = 3 B / peak`` (issue 11)."""
+    """Achieved bandwidth of one step: ``moved = 4 B`` bytes; ``floor = 3 B / peak`` (the three-pass floor)."""
     out = {"weight_bytes": int(weight_bytes), "moved_bytes": int(4 * weight_bytes),
            "achieved_gbps": 4 * weight_bytes / seconds / 1e9}
     if peak:
@@ -369,7 +370,7 @@ def main(argv=None):
     print(f"width {args.width}, depths {args.depths}, 20 rates {rates[0]:.0e}..{rates[-1]:.0e}; "
           f"time per step from {args.repeats} runs each of {args.warm_steps} and {args.warm_steps} + {args.steps} steps")
     print("moved bytes per step = 4 B (two chain reads + read and write of the update), B = batched weight bytes; "
-          "floor = 3 B / peak (issue 11)")
+          "floor = 3 B / peak (two chain reads and one write, the update fused into a chain)")
 
     rows, variants = [], []
     engines = guarded(check_engines, {}, task, device) if cuda else None
@@ -390,7 +391,8 @@ def main(argv=None):
                        "repeats": args.repeats, "autograd_repeats": args.autograd_repeats,
                        "peak_bandwidth_bytes_per_s": peak,
                        "traffic_formula": "moved = 4 B (chain above, chain below, read + write of the in-place "
-                                          "update); floor = 3 B / peak (issue 11); B = bytes of all weights of all rates"},
+                                          "update); floor = 3 B / peak (two chain reads and one write, the update fused into a chain); "
+                                          "B = bytes of all weights of all rates"},
             "provenance": {
                 "commit": commit, "device": f"{device} ({name})",
                 "python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,

@@ -8,6 +8,9 @@ import warnings
 
 import torch
 
+from .task import divergence_limit
+
+
 class _side_stream:
     """Run a block on a fresh CUDA side stream, ordered after and before the current stream.
 
@@ -111,7 +114,7 @@ class _Eq13Net:
         self.first_learnt = torch.full((1,), math.inf, dtype=torch.float64, device=device)
         self.n_rises = torch.zeros(R, dtype=torch.int64, device=device)
         e0 = self._error()
-        self.limit = 10 * torch.clamp(e0, min=self.y_sq)
+        self.limit = divergence_limit(e0, self.y_sq)
         self.prev = e0.clone()
         self.hist = torch.empty((every, R), **opts)      # error at step s in row s % every
 

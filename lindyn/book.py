@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["glue_number", "round_sig", "fmt_bound", "use_style", "MODE_COLORS"]
+__all__ = ["glue_number", "glue_numbers", "round_sig", "fmt_bound", "use_style", "MODE_COLORS"]
 
 MODE_COLORS = ("#1b4f72", "#2e86c1", "#17a589", "#d4ac0d", "#ca6f1e", "#a93226", "#6c3483", "#5d6d7e")
 
@@ -130,6 +130,51 @@ def glue_number(name, value, digits=3):
     rounded = round_sig(value, digits)
     glue(name, rounded, display=False)
     return rounded
+
+
+def glue_numbers(numbers):
+    """:func:`glue_number` for each ``name: (value, digits)`` of ``numbers`` (an experiment's ``prose_numbers``)."""
+    if not hasattr(numbers, "items"):
+        raise TypeError(f"numbers must be a mapping of name: (value, digits), got {type(numbers).__name__}")
+    return {name: glue_number(name, value, digits) for name, (value, digits) in numbers.items()}
+
+
+def paper_panel(module, title, describe=True, extra_plots=()):
+    """Render an experiment's committed paper-scale result beside its live run, or say it is pending.
+
+    Loads ``results/<NAME>_paper.json`` (:func:`lindyn.experiments.load_committed`); prints its device,
+    date and wall time, ``module.describe`` (if ``describe``), the figure ``module.plot`` under ``title``,
+    each of ``extra_plots`` (functions of the result), and the verdicts. When no result is committed it
+    prints the one command that computes it.
+
+    Returns
+    -------
+    lindyn.results.Result or None
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    from . import experiments
+
+    result = experiments.load_committed(module.NAME, "paper")
+    if result is None:
+        print(f"Paper-scale panel pending: results/{module.NAME}_paper.json is not committed yet. Command:\n"
+              f"  python -m lindyn reproduce {module.NAME} --scale paper --device cuda")
+        return None
+    prov = result.provenance
+    print(f"{prov['device']} | {prov['date']} | {prov['wall_time_s']:.0f} s | commit {prov['commit'][:10]}")
+    if describe:
+        module.describe(result)
+    module.plot(result)
+    plt.suptitle(title, y=1.0)
+    plt.tight_layout()
+    plt.show()
+    for extra in extra_plots:
+        extra(result)
+        plt.show()
+    for v in experiments.verdicts(result):
+        display(v)
+    return result
 
 
 def use_style():

@@ -291,7 +291,7 @@ def merge(verdicts):
     for claim, vs in sorted(by_claim.items()):
         chapters = list(dict.fromkeys(v.chapter for v in vs))
         merged[claim] = Verdict(claim, ", ".join(chapters), tuple(c for v in vs for c in v.checks),
-                                " ".join(v.note for v in vs if v.note),
+                                " ".join(dict.fromkeys(v.note for v in vs if v.note)),
                                 " ".join(dict.fromkeys(v.corrected for v in vs if v.corrected)))
     return merged
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._validate import check_int
+from .data import numerical_rank, svd_modes
 
 __all__ = ["task_basis", "consistency", "random_basis_consistency"]
 
@@ -28,17 +29,18 @@ __all__ = ["task_basis", "consistency", "random_basis_consistency"]
 def task_basis(sigma31, rank=None):
     """The task's right singular vectors ``V_r`` (``N1 x r``, columns by decreasing singular value).
 
-    ``rank`` defaults to the numerical rank of ``Sigma31`` (singular values above ``1e-10 s_1``).
+    ``rank`` defaults to the numerical rank of ``Sigma31`` (:func:`lindyn.data.numerical_rank`); the
+    signs are :func:`lindyn.data.svd_modes`'s.
     """
     S31 = np.asarray(sigma31, dtype=np.float64)
     if S31.ndim != 2:
         raise ValueError(f"sigma31 must be a matrix, got shape {S31.shape}")
-    _, s, Vt = np.linalg.svd(S31, full_matrices=False)
-    r_num = int(np.sum(s > s[0] * 1e-10)) if s.size and s[0] > 0 else 0
+    _, s, V = svd_modes(S31)
+    r_num = numerical_rank(s)
     r = r_num if rank is None else check_int("rank", rank, 1)
     if r > r_num or r < 1:
         raise ValueError(f"rank must lie in [1, {r_num}] (the numerical rank of sigma31), got {r}")
-    return Vt[:r].T
+    return V[:, :r]
 
 
 def consistency(sigma11, basis):

@@ -6,12 +6,13 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import as_matrix, as_scalar, check_in_range, check_int, check_seed, check_size
+from ._validate import as_array, as_matrix, as_scalar, check_in_range, check_int, check_seed, check_size
 
 # The inputs are the 2**levels x 2**levels identity: 13 levels make 6.7e7 numbers, 14 would make 2.7e8 (2 GB).
 _MAX_LEVELS = 13
 
-__all__ = ["Dataset", "Modes", "hierarchical_dataset", "correlations", "svd_modes", "hierarchical_modes"]
+__all__ = ["Dataset", "Modes", "hierarchical_dataset", "correlations", "svd_modes", "numerical_rank",
+           "hierarchical_modes"]
 
 
 class Dataset(NamedTuple):
@@ -112,18 +113,39 @@ def correlations(inputs, outputs):
     return X @ X.T, Y @ X.T
 
 
-def svd_modes(sigma31, rank=None):
+RANK_RTOL = 1e-10
+"""Singular values at or below ``RANK_RTOL * s_1`` count as zero (:func:`numerical_rank`).
+
+Input-output correlations here are float64 sums of at most ~1e6 products, whose round-off is ~1e-13
+relative to ``s_1``; MNIST's weakest true mode sits near ``1e-2 s_1``. The cut-off lies between.
+"""
+
+
+def numerical_rank(s):
+    """The number of singular values ``s`` (sorted, decreasing) above ``RANK_RTOL * s[0]``; 0 if ``s[0] == 0``."""
+    s = as_array("s", s, allow_empty=True)
+    if s.ndim != 1 or np.any(s < 0):
+        raise ValueError(f"s must be a 1-d array of singular values >= 0, got shape {s.shape}")
+    return int(np.sum(s > s[0] * RANK_RTOL)) if s.size and s[0] > 0 else 0
+
+
+def svd_modes(sigma31, rank=None, full=False):
     """The input-output modes of Section 1.1: ``Sigma31 = sum_alpha s_alpha u_alpha v_alpha^T``.
 
-    Signs are fixed so that the largest-magnitude entry of each ``v_alpha`` is positive, which makes
-    the decomposition reproducible across LAPACK builds.
+    The package's one SVD convention. Signs are fixed so that the largest-magnitude entry of each
+    ``v_alpha`` is positive (``u_alpha`` follows), which makes the decomposition reproducible across
+    LAPACK builds; with ``full``, the completion columns of ``U`` beyond ``min(N3, N1)`` get the same
+    rule on themselves.
 
     Parameters
     ----------
     sigma31 : array_like, shape (N3, N1)
         Input-output correlation.
     rank : int, optional
-        Keep the ``rank`` strongest modes (default: all ``min(N3, N1)``).
+        Keep the ``rank`` strongest modes (default: all ``min(N3, N1)``); not with ``full``.
+    full : bool
+        Return complete orthonormal bases, ``U`` (N3 x N3) and ``V`` (N1 x N1), the columns beyond
+        ``min(N3, N1)`` an arbitrary (LAPACK's) completion.
 
     Returns
     -------
@@ -135,11 +157,15 @@ def svd_modes(sigma31, rank=None):
         rank = check_int("rank", rank, 1)
         if rank > min(S31.shape):
             raise ValueError(f"rank must be an integer in [1, {min(S31.shape)}], got {rank}")
-    U, s, Vt = np.linalg.svd(S31, full_matrices=False)
+        if full:
+            raise ValueError("rank must be None when full=True (full bases keep every column)")
+    U, s, Vt = np.linalg.svd(S31, full_matrices=bool(full))
     V = Vt.T
-    pivot = np.argmax(np.abs(V), axis=0)
-    signs = np.sign(V[pivot, np.arange(V.shape[1])])
-    U, V = U * signs, V * signs
+    signs = np.sign(V[np.argmax(np.abs(V), axis=0), np.arange(V.shape[1])])
+    k = min(S31.shape)
+    u_signs = np.sign(U[np.argmax(np.abs(U), axis=0), np.arange(U.shape[1])])
+    u_signs[:k] = signs[:k]
+    U, V = U * u_signs, V * signs
     if rank is not None:
         U, s, V = U[:, :rank], s[:rank], V[:, :rank]
     return Modes(U, s, V)

@@ -28,6 +28,7 @@ from . import results as _results
 from ._eq13 import _capture_eq13_graph, _check_eq13_weights, _Eq13Net, _side_stream  # noqa: F401
 from ._linalg import random_orthonormal
 from ._validate import as_array, as_positive, check_in_range, check_int
+from .data import numerical_rank, svd_modes
 from .task import Task, error_threshold, task_from_samples
 
 __all__ = ["Task", "task_from_samples", "decoupled_deep_init", "train_deep_linear", "DeepRun",
@@ -90,10 +91,11 @@ def decoupled_deep_init(task, n_layers, width=None, u0=1e-3, seed=0, dtype=torch
     if width is not None:
         width = check_int("width", width, 1)
     u0 = float(as_positive("u0", u0))
-    U, s, Vt = np.linalg.svd(task.sigma31, full_matrices=False)
-    if not s.size or s[0] == 0:
+    U, s, V = svd_modes(task.sigma31)
+    Vt = V.T
+    r = numerical_rank(s)
+    if r == 0:
         raise ValueError("task.sigma31 must be non-zero: with no input-output correlation there are no modes")
-    r = int(np.sum(s > s[0] * 1e-10))
     width = r if width is None else width
     if width < r:
         raise ValueError(f"width must be >= the rank of Sigma31 ({r}), got {width}")

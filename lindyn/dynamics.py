@@ -25,7 +25,8 @@ from tqdm import tqdm
 from ._linalg import random_orthonormal
 from ._validate import (as_array, as_matrix, as_positive_scalar, check_choice, check_int, check_seed, check_shape,
                         check_size, check_times)
-from .data import svd_modes
+from .data import numerical_rank, svd_modes
+from .task import divergence_limit
 
 from .mode_dynamics import (  # noqa: F401
     _check_tolerances,
@@ -77,7 +78,8 @@ class Trajectory:
     tau : float
         ``1 / lr``, the time constant of the equivalent gradient flow.
     diverged : numpy.ndarray of bool, shape (n_seeds,)
-        True where the loss became non-finite or exceeded 1e6 times its initial value.
+        True where the loss (``sum ||y - W x||^2``, at the recorded steps) became non-finite or exceeded
+        :func:`lindyn.task.divergence_limit` (10 times the larger of its initial value and ``sum ||y||^2``).
     W21, W32 : numpy.ndarray
         Final weights, shapes (n_seeds, N2, N1) and (n_seeds, N3, N2).
     """
@@ -249,7 +251,7 @@ def train_three_layer(
                "raise record_every")
 
     U, s, V = svd_modes(Y @ X.T)
-    rank = int(np.sum(s > s[0] * 1e-12)) if s.size and s[0] > 0 else 0
+    rank = numerical_rank(s)
     if rank == 0:
         raise ValueError("outputs must not be all zero: Sigma31 has no mode to learn")
     U, s, V = U[:, :rank], s[:rank], V[:, :rank]
@@ -295,7 +297,8 @@ def train_three_layer(
             w21 += lr * dW21
     W32_final = (T(Q) @ A + B0 @ P).numpy()
     with np.errstate(invalid="ignore", over="ignore"):
-        diverged = ~np.all(np.isfinite(loss), axis=1) | np.any(loss > 1e6 * loss[:, :1], axis=1)
+        limit = divergence_limit(loss[:, :1], float(np.sum(Y**2)))
+        diverged = ~np.all(np.isfinite(loss), axis=1) | np.any(loss > limit, axis=1)
     return Trajectory(
         t=np.asarray(record_at, dtype=float),
         strengths=strengths,

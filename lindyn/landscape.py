@@ -33,11 +33,14 @@ def _check_net(W21, W32, sigma31=None, sigma11=None):
 
 
 def _full_svd(sigma31):
+    """Complete mode bases of ``sigma31`` (:func:`lindyn.data.svd_modes` with ``full``) and ``S`` as a matrix."""
+    from .data import svd_modes
+
     S31 = as_matrix("sigma31", sigma31)
-    U, s, Vt = np.linalg.svd(S31, full_matrices=True)
+    U, s, V = svd_modes(S31, full=True)
     S = np.zeros_like(S31)
     S[: s.size, : s.size] = np.diag(s)
-    return U, S, Vt.T
+    return U, S, V
 
 
 def _overlaps(W21, W32, sigma31):

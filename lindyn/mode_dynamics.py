@@ -10,6 +10,8 @@ from scipy.integrate import solve_ivp
 
 from ._validate import (as_array, as_positive, as_positive_scalar, as_scalar, check_broadcast, check_int, check_size,
                         check_times)
+from .theory_deep import _eq14_rhs
+from .theory_shallow import _eq8_rhs, _eq10_rhs
 
 __all__ = ["mode_flow", "balanced_flow", "mode_time_to", "mode_descent", "deep_mode_flow", "deep_mode_descent",
            "crossing_time"]
@@ -46,9 +48,7 @@ def mode_flow(a0, b0, s, t, tau=1.0, rtol=1e-11, atol=1e-14):
     flat_s = s.ravel()
 
     def rhs(_, y):
-        a, b = y[:n], y[n:]
-        err = flat_s - a * b
-        return np.concatenate([b * err, a * err]) / tau
+        return np.concatenate(_eq8_rhs(y[:n], y[n:], flat_s, tau))
 
     y = _solve(rhs, np.concatenate([a0.ravel(), b0.ravel()]), t, rtol, atol, "mode_flow")
     return y[:, :n].reshape((-1,) + shape), y[:, n:].reshape((-1,) + shape)
@@ -83,7 +83,7 @@ def balanced_flow(u0, s, t, tau=1.0, rtol=1e-12, atol=1e-300):
     t = check_times("t", t)
     rtol, atol = _check_tolerances(rtol, atol)
     flat_s = s.ravel()
-    y = _solve(lambda _, u: 2.0 * u * (flat_s - u) / tau, u0.ravel(), t, rtol, atol, "balanced_flow")
+    y = _solve(lambda _, u: _eq10_rhs(u, flat_s, tau), u0.ravel(), t, rtol, atol, "balanced_flow")
     return y.reshape((-1,) + s.shape)
 
 
@@ -126,8 +126,7 @@ def mode_time_to(a0, b0, s, level, tau=1.0, rtol=1e-12, atol=1e-15):
         raise ValueError(f"a0 = -b0 = {a0:g} flows into the saddle at ab = 0 and never reaches level = {level:g}")
 
     def rhs(_, y):
-        err = s - y[0] * y[1]
-        return [y[1] * err / tau, y[0] * err / tau]
+        return list(_eq8_rhs(y[0], y[1], s, tau))
 
     def reached(_, y):
         return y[0] * y[1] - level
@@ -181,20 +180,11 @@ def mode_descent(a0, b0, s, lr, n_steps):
     out_a, out_b = [a.copy()], [b.copy()]
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(n_steps):
-            err = s - a * b
-            a, b = a + lr * b * err, b + lr * a * err
+            da, db = _eq8_rhs(a, b, s)
+            a, b = a + lr * da, b + lr * db
             out_a.append(a)
             out_b.append(b)
     return np.stack(out_a), np.stack(out_b)
-
-
-def _deep_rhs(a, s):
-    prod = np.prod(a, axis=-1, keepdims=True)
-    if np.all(a != 0):
-        others = prod / a
-    else:  # a zero scalar: form the products of the others explicitly
-        others = np.prod(np.where(np.eye(a.shape[-1], dtype=bool), 1.0, a[..., None, :]), axis=-1)
-    return (s - prod) * others
 
 
 def deep_mode_flow(a0, s, t, tau=1.0, rtol=1e-11, atol=1e-14):
@@ -225,7 +215,7 @@ def deep_mode_flow(a0, s, t, tau=1.0, rtol=1e-11, atol=1e-14):
         raise ValueError(f"a0 must be a 1-d array of N_l - 1 >= 2 scalars, got shape {a0.shape}")
     t = check_times("t", t)
     rtol, atol = _check_tolerances(rtol, atol)
-    return _solve(lambda _, a: _deep_rhs(a, s) / tau, a0, t, rtol, atol, "deep_mode_flow")
+    return _solve(lambda _, a: _eq14_rhs(a, s) / tau, a0, t, rtol, atol, "deep_mode_flow")
 
 
 def deep_mode_descent(a0, s, lr, n_steps):
@@ -261,7 +251,7 @@ def deep_mode_descent(a0, s, lr, n_steps):
     out[0] = np.prod(a, axis=1)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(n_steps):
-            a = a + lr[:, None] * _deep_rhs(a, s)
+            a = a + lr[:, None] * _eq14_rhs(a, s)
             out[k + 1] = np.prod(a, axis=1)
     return out
 

@@ -16,7 +16,9 @@ import numpy as np
 
 from ._validate import check_in_range, check_shape
 
-__all__ = ["Task", "task_from_samples", "error_threshold"]
+__all__ = ["Task", "task_from_samples", "error_threshold", "divergence_limit", "DIVERGENCE_FACTOR"]
+
+DIVERGENCE_FACTOR = 10.0
 
 
 @dataclass(frozen=True)
@@ -103,3 +105,33 @@ def error_threshold(task, fraction):
     check_in_range("fraction", fraction, 0.0, 1.0, low_open=True, high_open=True)
     e_min = task.min_error
     return e_min + fraction * (task.y_sq - e_min)
+
+
+def divergence_limit(initial_error, y_sq):
+    """The training error above which a gradient-descent run counts as diverged: the package's one rule.
+
+    ``DIVERGENCE_FACTOR * max(E(0), sum ||y||^2)``, with ``E = sum ||y - W x||^2``. It is relative to the
+    run's own initial error ``E(0)``, so a large initialisation (Fig 6A) is not called diverged at step 0,
+    and never below ``sum ||y||^2`` (the error of the zero map), so a small start near the optimum is not
+    called diverged by an early rise at the edge of stability. A stable run's error stays below
+    ``max(E(0), sum ||y||^2)`` up to such rises, which the trainers count separately.
+
+    Parameters
+    ----------
+    initial_error : float, numpy.ndarray or torch.Tensor
+        ``E(0)`` of each run.
+    y_sq : float
+        ``sum ||y||^2`` over the samples.
+
+    Returns
+    -------
+    Same type as ``initial_error``.
+
+    Examples
+    --------
+    >>> float(divergence_limit(3.0, 5.0)), float(divergence_limit(50.0, 5.0))
+    (50.0, 500.0)
+    """
+    if hasattr(initial_error, "clamp"):
+        return DIVERGENCE_FACTOR * initial_error.clamp(min=float(y_sq))
+    return DIVERGENCE_FACTOR * np.maximum(initial_error, float(y_sq))

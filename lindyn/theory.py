@@ -27,6 +27,7 @@ from .theory_deep import (
     deep_learning_time,
     deep_learning_time_limit,
     deep_mode_strength,
+    deep_mode_velocity,
     deep_rate,
     optimal_learning_rate,
 )
@@ -44,5 +45,5 @@ from .theory_shallow import (
 
 __all__ = ["mode_velocity", "mode_energy", "balanced_rate", "mode_strength", "learning_time", "learning_time_limit",
            "discrete_half_time_delay", "unbalanced_learning_time", "eq26_as_printed",
-           "deep_rate", "deep_learning_time", "deep_mode_strength", "deep_learning_time_limit",
+           "deep_mode_velocity", "deep_rate", "deep_learning_time", "deep_mode_strength", "deep_learning_time_limit",
            "deep_hessian_eigenvalue", "optimal_learning_rate"]

@@ -12,13 +12,58 @@ from ._validate import (as_array, as_positive, as_positive_scalar, check_broadca
                         check_in_range, check_int)
 from .theory_shallow import _check_mode, learning_time, mode_strength
 
-__all__ = ["deep_rate", "deep_learning_time", "deep_mode_strength", "deep_learning_time_limit",
+__all__ = ["deep_mode_velocity", "deep_rate", "deep_learning_time", "deep_mode_strength", "deep_learning_time_limit",
            "deep_hessian_eigenvalue", "optimal_learning_rate"]
 
 
 def _check_depth(n_layers):
     # beyond 2**53 float64 cannot tell N_l from N_l - 1, and the exponent 2/(N_l - 1) loses its meaning
     return check_int("n_layers", n_layers, 3, 2**53, "float64 cannot resolve N_l - 1 beyond 2**53")
+
+
+def _eq14_rhs(a, s):
+    """The gradient flow of Eq 14 without validation, for the integrators (``tau = 1``)."""
+    prod = np.prod(a, axis=-1, keepdims=True)
+    if np.all(a != 0):
+        others = prod / a
+    else:  # a zero scalar: form the products of the others explicitly
+        others = np.prod(np.where(np.eye(a.shape[-1], dtype=bool), 1.0, a[..., None, :]), axis=-1)
+    return (s - prod) * others
+
+
+def deep_mode_velocity(a, s, tau=1.0):
+    r"""Right-hand side of the deep mode dynamics (gradient descent on Eq 14, Appendix B):
+    :math:`\tau\,da_i/dt = (s - \prod_j a_j) \prod_{j \ne i} a_j`.
+
+    One input-output mode of an ``N_l``-layer network on the decoupled manifold, with one scalar ``a_i``
+    per weight matrix; with all ``a_i`` equal their product follows Eq 15 (:func:`deep_rate`).
+
+    Parameters
+    ----------
+    a : array_like, shape (..., N_l - 1)
+        Per-layer scalars, the last axis over layers (at least 2).
+    s : float or array_like
+        Singular value, > 0 (broadcast against ``a[..., :1]``).
+    tau : float
+        Time constant, > 0.
+
+    Returns
+    -------
+    numpy.ndarray, the shape of ``a``
+
+    Examples
+    --------
+    >>> [float(v) for v in deep_mode_velocity([0.5, 0.5, 0.5], 1.0)]
+    [0.21875, 0.21875, 0.21875]
+    """
+    s = as_positive("s", s)
+    tau = as_positive_scalar("tau", tau)
+    a = as_array("a", a)
+    if a.ndim < 1 or a.shape[-1] < 2:
+        raise ValueError(f"a must have a last axis of N_l - 1 >= 2 per-layer scalars, got shape {a.shape}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        rate = _eq14_rhs(a, s if np.ndim(s) == 0 else np.asarray(s)[..., None]) / tau
+    return check_finite_result("deep_mode_velocity", rate, "the rate")
 
 
 def deep_rate(u, s, n_layers, tau=1.0):

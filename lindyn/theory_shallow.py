@@ -36,6 +36,17 @@ def _fmt(x):
     return f"{x.item():g}" if x.size == 1 else f"an array (min {x.min():g}, max {x.max():g})"
 
 
+def _eq8_rhs(a, b, s, tau=1.0):
+    """Eq 8 without validation, for the integrators: ``(b (s - ab), a (s - ab)) / tau``."""
+    err = (s - a * b) / tau
+    return b * err, a * err
+
+
+def _eq10_rhs(u, s, tau=1.0):
+    """Eq 10 without validation, for the integrators: ``2 u (s - u) / tau``."""
+    return 2.0 * u * (s - u) / tau
+
+
 def mode_velocity(a, b, s, tau=1.0):
     r"""Right-hand side of Eq 8: :math:`\tau\,da/dt = b(s-ab)`, :math:`\tau\,db/dt = a(s-ab)`.
 
@@ -65,8 +76,7 @@ def mode_velocity(a, b, s, tau=1.0):
     a, b = as_array("a", a), as_array("b", b)
     check_broadcast(a=a, b=b, s=s)
     with np.errstate(over="ignore", invalid="ignore"):
-        err = (s - a * b) / tau
-        out = b * err, a * err
+        out = _eq8_rhs(a, b, s, tau)
     return tuple(check_finite_result("mode_velocity", v, "b (s - ab) / tau") for v in out)
 
 
@@ -117,7 +127,7 @@ def balanced_rate(u, s, tau=1.0):
     u = as_array("u", u)
     check_broadcast(u=u, s=s)
     with np.errstate(over="ignore", invalid="ignore"):
-        rate = 2.0 * u * (s - u) / tau
+        rate = _eq10_rhs(u, s, tau)
     return check_finite_result("balanced_rate", rate, "2 u (s - u) / tau")
 
 

@@ -65,6 +65,8 @@ ROWS = [
     row(theory.eq26_as_printed, 0.1, 0.1, 1.0, match=r"a0\*\*2 - b0\*\*2 must be nonzero"),
     row(theory.eq26_as_printed, 0.05, 0.05 + 1e-17, 1.0, match=r"eq26_as_printed: the printed formula .* not finite"),
     row(theory.deep_rate, 0.5, 1.0, 2, match=r"n_layers must be an integer >= 3"),
+    row(theory.deep_mode_velocity, [0.5], 1.0, match=r"a must have a last axis of N_l - 1 >= 2"),
+    row(theory.deep_mode_velocity, [0.5, 0.5], -1.0, match=r"s must be"),
     row(theory.deep_rate, 0.5, 1.0, 4.0, exc=TypeError, match=r"n_layers must be an integer"),
     row(theory.deep_rate, -0.5, 1.0, 5, match=r"u must be >= 0 for n_layers > 3"),
     row(theory.deep_learning_time, 1e-3, 0.5, 1.0, 2**53 + 1,
@@ -204,6 +206,9 @@ ROWS = [
     row(book.fmt_bound, 1e-3, digits=0, match=r"digits must be an integer >= 1"),
     row(book.fmt_bound, 1e-3, digits=18, match=r"digits must be an integer <= 17"),
     row(book.glue_number, "", 1.0, exc=TypeError, match=r"name must be a non-empty string"),
+    row(book.glue_numbers, [("x", 1.0)], exc=TypeError, match=r"numbers must be a mapping"),
+    row(data.numerical_rank, [[1.0, 0.5]], match=r"s must be a 1-d array of singular values"),
+    row(data.numerical_rank, [1.0, NAN], match=r"s must be finite"),
     row(random_orthonormal, np.random.default_rng(0), 2, 3, match=r"m must be an integer <= 2"),
     row(random_orthonormal, 0, 2, 1, exc=TypeError, match=r"rng must be a numpy.random.Generator"),
 ]

@@ -80,3 +80,15 @@ def test_correlations_are_sums():
 def test_bad_input(call, err, match):
     with pytest.raises(err, match=match):
         call()
+
+
+def test_svd_modes_full_bases_extend_the_thin_ones_and_numerical_rank():
+    rng = np.random.default_rng(3)
+    S31 = rng.normal(size=(3, 2)) @ rng.normal(size=(2, 6))       # rank 2
+    thin, full = data.svd_modes(S31), data.svd_modes(S31, full=True)
+    assert full.U.shape == (3, 3) and full.V.shape == (6, 6)
+    assert np.allclose(full.U.T @ full.U, np.eye(3)) and np.allclose(full.V.T @ full.V, np.eye(6))
+    assert np.array_equal(full.V[:, :3], thin.V) and np.array_equal(full.U, thin.U)
+    assert data.numerical_rank(thin.s) == 2 and data.numerical_rank([0.0, 0.0]) == 0
+    with pytest.raises(ValueError, match="rank must be None when full=True"):
+        data.svd_modes(S31, rank=1, full=True)

@@ -34,9 +34,9 @@ def test_mode_rates_are_eq2_in_the_svd_basis(task):
     S11, S31 = task
     W21, W32 = random_weights(5, 8, 20, seed=2)
     rates = landscape.mode_rates(W21, W32, S31, tau=2.0)
-    U, _, Vt = np.linalg.svd(S31, full_matrices=True)
+    U, _, V = data.svd_modes(S31, full=True)
     D = S31 - W32 @ W21 @ S11
-    assert_allclose(rates["a_coop"] + rates["a_comp"], (W32.T @ D) @ Vt.T / 2.0, atol=1e-12)
+    assert_allclose(rates["a_coop"] + rates["a_comp"], (W32.T @ D) @ V / 2.0, atol=1e-12)
     assert_allclose(rates["b_coop"] + rates["b_comp"], U.T @ (D @ W21.T) / 2.0, atol=1e-12)
 
 

@@ -147,3 +147,17 @@ def test_deep_hessian_and_optimal_rate():
         assert_allclose(H.sum(axis=1), theory.deep_hessian_eigenvalue(a, s, N), rtol=1e-12)
         a_opt = s ** (1 / (N - 1))
         assert_allclose(theory.deep_hessian_eigenvalue(a_opt, s, N) * theory.optimal_learning_rate(s, N), 1.0, rtol=1e-12)
+
+
+def test_deep_mode_velocity_is_minus_the_gradient_of_eq14():
+    """Against autograd on E = (s - prod a)^2 / 2, and equal scalars against Eq 15 via the chain rule."""
+    import torch
+
+    a = torch.tensor([0.3, 0.7, 1.2, 0.9], dtype=torch.float64, requires_grad=True)
+    s = 1.7
+    (0.5 * (s - a.prod()) ** 2).backward()
+    assert np.allclose(theory.deep_mode_velocity(a.detach().numpy(), s), -a.grad.numpy(), rtol=1e-14, atol=0)
+    n, x = 4, 0.8
+    # u = x^n with all a_i = x: du/dt = n x^(n-1) dx/dt
+    du = n * x ** (n - 1) * theory.deep_mode_velocity([x] * n, s)[0]
+    assert np.isclose(du, theory.deep_rate(x**n, s, n + 1), rtol=1e-14)

@@ -3,7 +3,7 @@
 Each module defines
 
 - ``NAME``, ``TITLE``, ``CHAPTER`` (the notebook that shows it), ``CLAIMS`` (the claims it checks) and
-  ``COST`` (measured run time at each scale);
+  ``COST`` (run time at each scale: measured, or marked as an estimate);
 - ``config(scale)``: the paper's parameters in one place, for ``"laptop"`` and ``"paper"``;
 - ``run(config, *, device="cpu", progress=None, checkpoint=None)``: returns a
   :class:`lindyn.results.Result` that saves and loads with its provenance;
@@ -121,5 +121,13 @@ def load_committed(name, scale="paper"):
 
 
 def verdicts(result):
-    """The verdicts of ``result``'s experiment, computed from the result alone."""
-    return get(result.experiment).checks(result)
+    """The verdicts of ``result``'s experiment, computed from the result alone; every check's name starts
+    with the result's scale (``"laptop: ..."``), so merged verdicts say which run each row is from."""
+    import dataclasses
+
+    def scaled(check):
+        head = check.name.split(":", 1)[0] if ":" in check.name else ""
+        return check if result.scale in head else dataclasses.replace(check, name=f"{result.scale}: {check.name}")
+
+    return [dataclasses.replace(v, checks=tuple(scaled(c) for c in v.checks))
+            for v in get(result.experiment).checks(result)]

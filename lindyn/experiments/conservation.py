@@ -19,7 +19,7 @@ NAME = "conservation"
 TITLE = "Conserved quantities of Eq 8 and Eq 2, and the invariant decoupled manifold"
 CHAPTER = "energy"
 CLAIMS = (3,)
-COST = {"laptop": "about 2 min on 2 shared CPU cores", "paper": "the same as laptop"}
+COST = {"laptop": "about 1 s measured on 2 CPU cores", "paper": "the same as laptop"}
 
 
 def config(scale):

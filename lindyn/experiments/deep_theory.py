@@ -19,7 +19,7 @@ NAME = "deep_theory"
 TITLE = "Eqs 13-17 and Appendix B: exact deep mode dynamics, optimal rate, saturation"
 CHAPTER = "depth"
 CLAIMS = (3, 8, 9, 10)
-COST = {"laptop": "about 15 s on 2 CPU cores", "paper": "the same (no larger scale)"}
+COST = {"laptop": "about 10 s measured on 2 CPU cores", "paper": "the same (no larger scale)"}
 
 
 def config(scale):
@@ -216,3 +216,29 @@ def plot_rates(result, axes=None):
     axes[1].set(xlabel="$N_l$", ylabel="iterations to $u = 0.9 s$", title="learning time saturates with depth")
     axes[1].legend(fontsize=8)
     return axes
+
+
+def describe_flow(result):
+    """Print Eq 15 against integration and the drift of the conserved differences per depth, and Eq 17's ratio."""
+    from ..book import fmt_bound
+
+    d = result.data
+    for N, err, drift in zip(result.config["flow_depths"], d["eq15_err"], d["drift"]):
+        print(f"N_l = {N:3d}: Eq 15 vs integration, max |du| {fmt_bound(err, 1e-7)}; "
+              f"drift of a_i^2 - a_1^2 {fmt_bound(drift, 1e-10)}")
+    print("Eq 17 / exact, N_l = 10 .. 3000:", np.round(d["eq17_ratio"], 3).tolist())
+
+
+def describe_rates(result):
+    """Print the brute-force best rates against Eq 41: per depth, their ratio to ``1/lambda_1``, the log-log
+    slope over depths and the exponent of ``s``."""
+    print("best rate x lambda_1 per depth:", np.round(scan_edge_ratio(result), 2).tolist())
+    print(f"log-log slope of the best rate vs N_l (N_l >= 14): {rate_slope(result):.2f}")
+    for N, (measured, predicted) in s_exponents(result).items():
+        print(f"N_l = {N}: best rate ~ s^{measured:.2f}; Eq 41 predicts s^{predicted:.2f}")
+
+
+def prose_numbers(result):
+    """The numbers the depth chapter's prose cites, as ``{name: (value, significant digits)}`` for glue."""
+    return {"rate_slope_theory": (rate_slope(result), 3),
+            "eq44_ratio": (result.data["slow"][-1]["discrete"] / result.data["eq44"], 3)}

@@ -12,14 +12,14 @@ import time
 
 import numpy as np
 
-from .. import claims, dynamics, landscape, modes, results
+from .. import claims, data, dynamics, landscape, modes, results
 from ._common import FIG3, floats, fmt_bound, task
 
 NAME = "energy"
 TITLE = "Eq 6: cooperation and competition; fixed points, the best rank-N2 approximation and saddles"
 CHAPTER = "energy"
 CLAIMS = (1, 2)
-COST = {"laptop": "about 80 s on 2 shared CPU cores", "paper": "the same as laptop"}
+COST = {"laptop": "about 2 s measured on 2 CPU cores", "paper": "the same as laptop"}
 
 
 def config(scale):
@@ -42,9 +42,9 @@ def _gradient_checks(cfg, X, Y, rng):
     D = sigma31 - W32 @ W21 @ sigma11
     flow21, flow32 = (W32.T @ D) / tau, (D @ W21.T) / tau
     step = dynamics.train_three_layer(X, Y, cfg["lr"], 1, W21, W32)
-    U_full, _, Vt_full = np.linalg.svd(sigma31, full_matrices=True)
+    U_full, _, V_full = data.svd_modes(sigma31, full=True)
     rates = landscape.mode_rates(W21, W32, sigma31, tau)
-    da, db = (step.W21[0] - W21) @ Vt_full.T, U_full.T @ (step.W32[0] - W32)
+    da, db = (step.W21[0] - W21) @ V_full, U_full.T @ (step.W32[0] - W32)
     eq5 = max(np.abs(rates["a_coop"] + rates["a_comp"] - da).max() / np.abs(da).max(),
               np.abs(rates["b_coop"] + rates["b_comp"] - db).max() / np.abs(db).max())
     g21, g32 = landscape.energy_gradient(W21, W32, sigma11, sigma31, tau)
@@ -237,7 +237,7 @@ def plot(result, panel="terms"):
             ax.plot(np.arange(ev.size), ev, "o", ms=2.5, color=MODE_COLORS[1 + 3 * j], label=label)
         ax.axhline(0, color="k", lw=0.8)
         ax.set(xlabel="eigenvalue index", ylabel="$\\tau \\times$ Hessian eigenvalue",
-               title="Hessian spectra at two fixed points", ylim=(-10, 40))
+               title="Hessian spectra at two fixed points", yscale="symlog")
         ax.legend()
     elif panel == "escape":
         fig, ax = plt.subplots(figsize=(6.4, 3.2), constrained_layout=True)

@@ -19,7 +19,7 @@ NAME = "fig2"
 TITLE = "Fig 2 and Eq 8-12: the phase portrait, the exact solution and the decoupled network"
 CHAPTER = "three_layer"
 CLAIMS = (4, 5)
-COST = {"laptop": "about 40 s on 2 shared CPU cores", "paper": "the same as laptop"}
+COST = {"laptop": "under 1 s measured on 2 CPU cores", "paper": "the same as laptop"}
 
 
 def config(scale):
@@ -172,7 +172,7 @@ def plot(result, panel="fig2"):
         ax.plot(0, 0, "o", mfc="white", mec="k", label="unstable origin")
         ax.set(xlim=(-2.2, 2.2), ylim=(-2.2, 2.2), xlabel="$a$", ylabel="$b$", aspect="equal",
                title="Fig 2: phase portrait of Eq 8 ($s = \\tau = 1$)")
-        ax.legend(loc="lower right", fontsize=8)
+        ax.legend(loc="lower right", fontsize=8, framealpha=1)
     elif panel == "data":
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.4, 3.3), gridspec_kw={"width_ratios": [1, 1.4]},
                                        constrained_layout=True)

@@ -28,7 +28,7 @@ NAME = "jacobian"
 TITLE = "Fig 7: Jacobian singular values of a random orthogonal tanh network"
 CHAPTER = "nonlinear"
 CLAIMS = (16,)
-COST = {"laptop": "2.3 s measured on 2 shared CPU cores", "paper": "not yet measured (under a minute on one H100)"}
+COST = {"laptop": "about 1 s measured on 2 CPU cores", "paper": "2.3 s measured on one H100"}
 
 LOG_RANGE = (-16.0, 2.0)
 LOG_STEP = 0.05
@@ -227,9 +227,10 @@ def checks(result):
     return [claims.verdict(16, out, chapter=CHAPTER, note=note)]
 
 
-def describe(summ):
-    """Print the measured and predicted moments over the (g, q) grid (a :func:`summary`) and the Gaussian
-    linear product beside them; return the Gaussian product's summary."""
+def describe(result):
+    """Print the measured and predicted moments over the (g, q) grid and the Gaussian linear product beside
+    them; return the Gaussian product's summary. ``result`` is a result or its :func:`summary`."""
+    summ = summary(result) if hasattr(result, "data") else result
     print("  g     q   m1 measured  m1 theory   v measured  v theory  share in best decade")
     for r in summ["rows"]:
         print(f"{r['g']:4.2f} {r['q']:5.2f}   {r['m1']:10.3g} {r['m1_theory']:10.3g}   {r['v']:9.3g} {r['v_theory']:9.3g}"
@@ -249,8 +250,12 @@ def plot(result, axes=None):
     cfg = result.config
     qs = cfg["qs"]
     if axes is None:
-        fig, axes = plt.subplots(1, len(qs), figsize=(3.1 * len(qs), 3.2), sharey=True)
-    axes = np.atleast_1d(axes)
+        cols = min(3, len(qs))
+        rows = -(-len(qs) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.0 * rows), sharey=True, squeeze=False)
+        for ax in axes.ravel()[len(qs):]:
+            ax.set_visible(False)
+    axes = np.atleast_1d(axes).ravel()
     edges = log_edges()
     centres = 0.5 * (edges[1:] + edges[:-1])
     gauss = np.asarray(result.data["gaussian_linear"]["hist"], float)
@@ -261,6 +266,20 @@ def plot(result, axes=None):
                 h = np.asarray(pt["hist"], float)
                 ax.plot(centres, h / cfg["n"] / LOG_STEP, lw=1.2, label=f"g = {pt['g']:g}")
         ax.set(xlabel="log10 singular value", title=f"q = {q:g}", xlim=(-12, 1.5))
-    axes[0].set_ylabel("density")
-    axes[-1].legend(fontsize=7)
+    for ax in axes[:len(qs)]:
+        if ax.get_subplotspec() is None or ax.get_subplotspec().is_first_col():
+            ax.set_ylabel("density")
+    axes[len(qs) - 1].legend(fontsize=7)
     return axes
+
+
+def prose_numbers(result):
+    """The numbers the nonlinear chapter's prose cites, as ``{name: (value, significant digits)}`` for glue.
+    ``gauss_spread`` and ``gauss_decade_pct`` read singular values near round-off, so they keep fewer digits."""
+    summ = summary(result)
+    gl, rows = summ["gaussian"], summ["rows"]
+    return {"gauss_v": (gl["v"], 3),
+            "decade_g1_min": (100 * min(r["decade_share"] for r in rows if r["g"] == 1.0), 3),
+            "v_ratio_11": (max(r["v"] for r in rows if r["g"] == 1.1) / gl["v"], 3),
+            "max_dlog_m1": (max(abs(r["dlog_m1"]) for r in rows), 3),
+            "gauss_spread": (gl["spread"], 2), "gauss_decade_pct": (100 * gl["decade_share"], 1)}

@@ -14,13 +14,13 @@ import time
 import numpy as np
 
 from .. import data, dynamics, modes, results
-from ._common import FIG3, floats, fmt_bound, task
+from ._common import FIG3, fmt_bound, task
 
 NAME = "nonwhite"
 TITLE = "Appendix E: non-white inputs aligned and not aligned with the task"
 CHAPTER = "energy"
 CLAIMS = ()
-COST = {"laptop": "about 7 min on 2 shared CPU cores", "paper": "the same as laptop"}
+COST = {"laptop": "about 4 s measured on 2 CPU cores", "paper": "the same as laptop"}
 
 
 def config(scale):
