@@ -166,8 +166,10 @@ def paper_panel(module, title, describe=True, extra_plots=()):
     if describe:
         module.describe(result)
     module.plot(result)
-    plt.suptitle(title, y=1.0)
-    plt.tight_layout()
+    fig = plt.gcf()
+    fig.suptitle(title, y=1.0)
+    if fig.get_layout_engine() is None:
+        fig.tight_layout()
     plt.show()
     for extra in extra_plots:
         extra(result)

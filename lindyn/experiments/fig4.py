@@ -39,7 +39,7 @@ NAME = "fig4"
 TITLE = "Fig 4: learning time and optimal rate vs depth, MNIST, decoupled initial conditions"
 CHAPTER = "depth"
 CLAIMS = (9, 10)
-COST = {"laptop": "about 16 s measured on 2 CPU cores", "paper": "83 s measured for 5 seeds on 6 CPU processes; one seed about 40 s on 2 CPU cores (--workers 2)"}
+COST = {"laptop": "about 16 s measured on 2 CPU cores", "paper": "191 s measured for 5 seeds on 2 CPU cores (--workers 2)"}
 
 PAPER_N = 50_000
 PAPER_THRESHOLD_HALF = 1.3e4

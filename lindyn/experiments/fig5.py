@@ -38,7 +38,7 @@ TITLE = "Fig 5: the consistency condition on MNIST, and pretrained vs small rand
 CHAPTER = "pretraining"
 CLAIMS = (11, 12)
 COST = {"laptop": "about 20 s measured on 2 CPU cores",
-        "paper": "110 s measured on 2 CPU cores (9 s on one H100)"}
+        "paper": "20 s measured on 2 CPU cores"}
 PIXELS = [14 * 28 + c for c in range(4, 24)]
 """The raw-``Sigma11`` submatrix shown: pixel row 14 (the middle of the image), columns 4..23."""
 N_MODES_SHOWN = 20
