@@ -291,13 +291,14 @@ def describe_pretraining(result):
         print(f"random start at the pretrained network's rate {common['learning_rate']:.2e}: "
               + (f"{round_sig(t, 2):.0f} iterations" if np.isfinite(t) else f"not learnt in {common['steps_run']} steps")
               + f"; (pretraining + supervised) / random {'<= ' if not np.isfinite(t) else ''}{s['common_ratio'][0]:.2f}")
-    print("pretrained layer 1, M on the top 10 principal components:", np.round(seed["layer1_m"][:10], 2).tolist())
+    print("pretrained layer 1, M on the top 10 principal components:", " ".join(f"{x:.2f}" for x in seed["layer1_m"][:10]))
     print(f"off-diagonal mass of Q^T W^T W Q over the top 10 components: pretrained {seed['layer1_offdiag_top10']:.1e}, "
           f"random start {seed['random_layer1_offdiag_top10']:.2f}")
-    print("share of W^T W v_k along v_k at the start, pretrained:", np.round(seed["share_start"]["pretrained"], 2).tolist())
-    print("                                       random start:", np.round(seed["share_start"]["random"], 2).tolist())
-    print("                at the end of the supervised phase, pretrained:",
-          np.round(seed["pretrained"]["share_end"], 2).tolist())
+    print("share of W^T W v_k along v_k, modes 1..10:")
+    for label, share in (("pretrained, start", seed["share_start"]["pretrained"]),
+                         ("random, start", seed["share_start"]["random"]),
+                         ("pretrained, end of supervised phase", seed["pretrained"]["share_end"])):
+        print(f"  {label + ':':37}", " ".join(f"{x:.2f}" for x in share))
 
 
 def prose_numbers(result):

@@ -324,19 +324,23 @@ def plot(result, axes=None, colors=None):
 
 def describe_spectra(result):
     """Print, per scheme and depth, quantiles of the singular values of the first ``N_l - 2`` layers' product."""
+    print("singular values of the product of the first N_l - 2 layers, quantiles")
+    print(f"{'scheme':>10} {'N_l':>4} " + " ".join(f"{q:>5}" for q in ("0%", "10%", "50%", "90%", "100%")))
     for row in sorted(result.data["rows"], key=lambda r: (r["scheme"], r["depth"])):
-        q = np.round(row["hidden_quantiles"], 2).tolist()
-        print(f"{row['scheme']:>10}, N_l = {row['depth']:3d}: singular values of the product, "
-              f"quantiles 0/10/50/90/100%: {q}")
+        print(f"{row['scheme']:>10} {row['depth']:4d} " + " ".join(f"{q:5.2f}" for q in row["hidden_quantiles"]))
 
 
 def describe(result):
-    """Print, per scheme, the mean optimal learning time and the optimal rate (geometric mean over seeds)
-    at each depth, whether an optimum sat at a grid edge, and which depths some seed never learnt."""
+    """Print, per scheme and depth, the optimal learning time (mean +- sd over seeds), the optimal rate
+    (geometric mean over seeds), whether an optimum sat at a grid edge, and how many seeds never learnt."""
+    print(f"{'scheme':>10} {'N_l':>4} {'time (mean +- sd)':>18} {'optimal rate':>13} {'grid edge':>9} {'never learnt':>12}")
     for scheme, o in optimal(result).items():
-        print(f"{scheme:>10}: optimal time {[int(x) for x in o['time'].mean(0)]} at depths {o['depths'].tolist()}, "
-              f"rates {[f'{x:.1e}' if np.isfinite(x) else 'never learnt' for x in geometric_mean(o['rate'])]}, "
-              f"edge of grid: {o['edge'].tolist()}, never learnt: {o['censored'].any(0).tolist()}")
+        rates = geometric_mean(o["rate"])
+        for j, depth in enumerate(o["depths"]):
+            t = o["time"][:, j]
+            rate = f"{rates[j]:.1e}" if np.isfinite(rates[j]) else "-"
+            print(f"{scheme:>10} {depth:4d} {t.mean():>11.0f} +- {t.std():<4.0f} {rate:>13} "
+                  f"{'yes' if o['edge'][j] else 'no':>9} {int(o['censored'][:, j].sum()):>6} of {t.size}")
 
 
 def prose_numbers(result):
