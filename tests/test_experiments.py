@@ -84,6 +84,17 @@ def test_cache_returns_the_identical_run(tmp_path, monkeypatch):
     assert len(list(tmp_path.glob("fig4-*.json"))) == 1
 
 
+def test_no_cache_neither_reads_nor_writes(tmp_path, monkeypatch):
+    monkeypatch.setattr(experiments, "CACHE_DIR", tmp_path)
+    monkeypatch.setenv("LINDYN_NO_CACHE", "1")
+    calls = []
+    real = fig4.run
+    monkeypatch.setattr(fig4, "run", lambda cfg, **kw: calls.append(1) or real(cfg, **kw))
+    experiments.cached("fig4", TINY)
+    experiments.cached("fig4", TINY)
+    assert len(calls) == 2 and not list(tmp_path.iterdir())
+
+
 def test_registry_and_configs():
     names = experiments.names()
     assert len(set(names)) == len(names) and names.index("deep_theory") < names.index("fig4")

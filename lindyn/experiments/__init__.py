@@ -80,18 +80,22 @@ def cached(name, cfg, scale="custom", *, refresh=False, **run_kwargs):
 
     The cache file is ``CACHE_DIR/<name>-<key>-<code>.json``: ``key`` hashes the configuration and
     ``code`` the package's source, so a cached result is exactly what the current code computes for this
-    configuration. Set ``LINDYN_NO_CACHE=1`` (or ``refresh=True``) to recompute.
+    configuration. ``refresh=True`` recomputes and replaces the cached result; ``LINDYN_NO_CACHE=1``
+    recomputes and leaves the cache alone (neither read nor written), so a run under unusual conditions
+    (a forced BLAS kernel, say) cannot leave its numbers for later runs.
     """
     module = get(name)
     key = results.result_key(name, cfg)
     path = CACHE_DIR / f"{name}-{key}-{results.code_fingerprint()}.json"
-    if path.exists() and not refresh and not os.environ.get("LINDYN_NO_CACHE"):
+    no_cache = bool(os.environ.get("LINDYN_NO_CACHE"))
+    if path.exists() and not refresh and not no_cache:
         return results.load(path)
     with torch_threads():
         result = module.run(cfg, **run_kwargs)
     if result.scale != scale:
         result = dataclasses.replace(result, scale=scale)
-    results.save(result, path)
+    if not no_cache:
+        results.save(result, path)
     return result
 
 
