@@ -167,7 +167,7 @@ def paper_panel(module, title, describe=True, extra_plots=()):
         module.describe(result)
     module.plot(result)
     fig = plt.gcf()
-    fig.suptitle(title, y=1.0)
+    fig.suptitle(title)
     if fig.get_layout_engine() is None:
         fig.tight_layout()
     plt.show()
@@ -177,6 +177,33 @@ def paper_panel(module, title, describe=True, extra_plots=()):
     for v in experiments.verdicts(result):
         display(v)
     return result
+
+
+def profile_summary(text, tables=1, rows=4):
+    """The first ``tables`` tables of a committed ``torch.profiler`` text (``results/profile_*.txt``) as
+    short lines: each table's title, then for its ``rows`` costliest kernels the share of device time,
+    the number of calls and the start of the kernel's name, which fits the page where the profiler's
+    150-character rows do not."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be the profiler's text (a str), got {type(text).__name__}")
+    out, lines, seen = [], text.splitlines(), 0
+    for i, line in enumerate(lines):
+        if line.startswith("== "):
+            seen += 1
+            if seen > tables:
+                break
+            out.append(line.strip("= "))
+            header = next((j for j in range(i + 1, len(lines)) if "Self CUDA %" in lines[j]), None)
+            if header is None:
+                continue
+            body = [b for b in lines[header + 2: header + 2 + rows] if b.strip() and not b.startswith("-")]
+            out.append(f"  {'device %':>8} {'calls':>6}  kernel")
+            for b in body:
+                fields = b.split()
+                pct = next((f for f in fields if f.endswith("%") and f != "0.00%"), "?")
+                calls = fields[-1]
+                out.append(f"  {pct:>8} {calls:>6}  {b[:60].strip()[:52]}")
+    return "\n".join(out)
 
 
 def use_style():

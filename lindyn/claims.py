@@ -103,7 +103,8 @@ class Check:
     def condition(self):
         """The pass condition as text."""
         if self.relation == "close":
-            return f"|value - {_fmt(self.target)}| <= {_fmt(self.tolerance)}"
+            sign, size = ("+", _fmt(-self.target)) if self.target < 0 else ("-", _fmt(self.target))
+            return f"|value {sign} {size}| <= {_fmt(self.tolerance)}"
         if self.relation == "below":
             return f"<= {_fmt(self.tolerance)}"
         return f">= {_fmt(self.tolerance)}"
@@ -291,9 +292,25 @@ def merge(verdicts):
     for claim, vs in sorted(by_claim.items()):
         chapters = list(dict.fromkeys(v.chapter for v in vs))
         merged[claim] = Verdict(claim, ", ".join(chapters), tuple(c for v in vs for c in v.checks),
-                                " ".join(dict.fromkeys(v.note for v in vs if v.note)),
+                                _merge_notes(v.note for v in vs if v.note),
                                 " ".join(dict.fromkeys(v.corrected for v in vs if v.corrected)))
     return merged
+
+
+def _merge_notes(notes):
+    """Notes of several verdicts as paragraphs, each text once. A note ``"Scale: text"`` (as
+    :func:`lindyn.experiments.verdicts` writes them) joins the others with the same text under one
+    label, ``"Laptop, paper: text"``."""
+    by_text = {}
+    for note in notes:
+        label, sep, text = note.partition(": ")
+        if not sep or label not in ("Laptop", "Paper", "Custom"):
+            label, text = "", note
+        labels = by_text.setdefault(text, [])
+        if label and label not in labels:
+            labels.append(label)
+    return "\n\n".join((", ".join([ls[0]] + [x.lower() for x in ls[1:]]) + ": " + t) if ls else t
+                         for t, ls in by_text.items())
 
 
 def report_markdown(verdicts):
@@ -321,6 +338,6 @@ def report_markdown(verdicts):
             continue
         n = sum(c.passed for c in v.checks)
         failing = "; ".join(_md(c.name) for c in v.checks if not c.passed) or "-"
-        where = ", ".join(f"{{doc}}`{ch}`" for ch in v.chapter.split(", "))
+        where = ", ".join(f"{{doc}}`{ch} <{ch}>`" for ch in v.chapter.split(", "))
         rows.append(f"| {k} | {_md(text)} | **{v.status}** | {n} / {len(v.checks)} | {failing} | {where} |")
     return "\n".join(rows)

@@ -45,7 +45,7 @@ def test_round_trip_through_a_notebook(tmp_path):
     assert math.isnan(back.checks[1].value)
     table = claims.report_markdown(found)
     assert table.count("not yet checked") == 15
-    assert "{doc}`three_layer`" in table
+    assert "{doc}`three_layer <three_layer>`" in table
 
 
 def _cells(row):
@@ -69,7 +69,7 @@ def test_report_renders_one_row_per_claim_with_escaped_pipes():
     cells = _cells(row3[0])
     assert cells[2] == "**partly reproduced**" and cells[3] == "1 / 2"
     assert "value - 1" in cells[4]
-    assert "{doc}`energy`" in cells[5] and "{doc}`depth`" in cells[5]
+    assert "{doc}`energy <energy>`" in cells[5] and "{doc}`depth <depth>`" in cells[5]
     assert "reproduced after correcting the paper" in [r for r in rows if r.startswith("| 7 |")][0]
 
 

@@ -133,5 +133,7 @@ def verdicts(result):
         head = check.name.split(":", 1)[0] if ":" in check.name else ""
         return check if result.scale in head else dataclasses.replace(check, name=f"{result.scale}: {check.name}")
 
-    return [dataclasses.replace(v, checks=tuple(scaled(c) for c in v.checks))
+    label = result.scale.capitalize()
+    return [dataclasses.replace(v, checks=tuple(scaled(c) for c in v.checks),
+                                note=f"{label}: {v.note}" if v.note else v.note)
             for v in get(result.experiment).checks(result)]

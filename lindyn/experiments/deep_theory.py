@@ -224,7 +224,7 @@ def describe_flow(result):
 
     d = result.data
     for N, err, drift in zip(result.config["flow_depths"], d["eq15_err"], d["drift"]):
-        print(f"N_l = {N:3d}: Eq 15 vs integration, max |du| {fmt_bound(err, 1e-7)}; "
+        print(f"N_l = {N:3d}: max |u - Eq 15| {fmt_bound(err, 1e-7)}, "
               f"drift of a_i^2 - a_1^2 {fmt_bound(drift, 1e-10)}")
     print("Eq 17 / exact, N_l = 10 .. 3000:", np.round(d["eq17_ratio"], 3).tolist())
 

@@ -172,7 +172,7 @@ def plot(result, panel="fig2"):
         ax.plot(0, 0, "o", mfc="white", mec="k", label="unstable origin")
         ax.set(xlim=(-2.2, 2.2), ylim=(-2.2, 2.2), xlabel="$a$", ylabel="$b$", aspect="equal",
                title="Fig 2: phase portrait of Eq 8 ($s = \\tau = 1$)")
-        ax.legend(loc="lower right", fontsize=8, framealpha=1)
+        ax.legend(loc="lower right", fontsize=8, frameon=True, facecolor="white", framealpha=1)
     elif panel == "data":
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.4, 3.3), gridspec_kw={"width_ratios": [1, 1.4]},
                                        constrained_layout=True)

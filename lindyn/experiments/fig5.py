@@ -192,7 +192,7 @@ def checks(result):
     v11 = claims.verdict(11, [
         claims.check_below(f"{scale}: off-diagonal mass of V_10^T Sigma11 V_10 / that of the closest random basis",
                            s["offdiag"] / s["random_offdiag_min"], OFFDIAG_RATIO),
-        claims.check_below(f"{scale}: cross-block mass ||V_perp^T Sigma11 V_10||^2 / ||Sigma11 V_10||^2, over the random bases'",
+        claims.check_below(f"{scale}: cross-block mass ||V_perp^T Sigma11 V_10||^2 / ||Sigma11 V_10||^2, relative to the random bases",
                            s["cross"] / s["random_cross_min"], OFFDIAG_RATIO),
         claims.check_above(f"{scale}: smallest per-mode share of ||Sigma11 v_k||^2 along v_k", s["share_self"].min(), SHARE_MIN),
     ], CHAPTER, note=(f"Tolerances set before measuring: 'near diagonal' means an order of magnitude ({OFFDIAG_RATIO}) "
@@ -231,10 +231,14 @@ def plot(result, axes=None):
         _, axes = plt.subplots(1, 3, figsize=(11.5, 3.4))
     c = result.data["consistency"]
     for ax, key, title in ((axes[0], "raw_submatrix", "raw $\\Sigma^{11}$ (pixel row 14)"),
-                           (axes[1], "rotated_submatrix", "$V^{11T}\\Sigma^{11}V^{11}$ (first 20)")):
+                           (axes[1], "rotated_submatrix", "$V^{11T}\\Sigma^{11}V^{11}$ (10 task modes)")):
         from matplotlib.colors import LogNorm
 
         M = np.abs(np.array(c[key]))
+        if key == "rotated_submatrix":
+            # only the first rank(Sigma31) = 10 columns of V11 are fixed by the task; the rest is an
+            # arbitrary completion, whose block is not part of Eq 18
+            M = M[:10, :10]
         # a log scale: the diagonal of the rotated matrix spans decades, and a linear one shows only its top entry
         ax.imshow(M, cmap="Greys", norm=LogNorm(vmin=M.max() * 1e-4, vmax=M.max()), interpolation="nearest")
         ax.set_title(title, fontsize=9)
@@ -283,17 +287,18 @@ def describe_pretraining(result):
         best = "not learnt" if not np.isfinite(t).any() else \
             f"{round_sig(t.min(), digits):.0f} iterations at rate {e['learning_rates'][int(np.argmin(t))]:.2e}"
         print(f"{name:>10}: learning time {best} (ran {e['steps_run']} steps)")
-    print(f"(pretraining + supervised) / random, each at its fastest rate: {s['speedup_bound'][0]:.2f}"
+    print(f"(pretraining + supervised) / random, each at its best rate: {s['speedup_bound'][0]:.2f}"
           + ("" if s["random_learnt"].all() else " (random never learnt: its budget used, an upper bound)"))
     common = seed.get("random_common")
     if common is not None:
         t = s["common_time"][0]
         print(f"random start at the pretrained network's rate {common['learning_rate']:.2e}: "
-              + (f"{round_sig(t, 2):.0f} iterations" if np.isfinite(t) else f"not learnt in {common['steps_run']} steps")
-              + f"; (pretraining + supervised) / random {'<= ' if not np.isfinite(t) else ''}{s['common_ratio'][0]:.2f}")
+              + (f"{round_sig(t, 2):.0f} iterations" if np.isfinite(t) else f"not learnt in {common['steps_run']} steps"))
+        print(f"(pretraining + supervised) / random at that rate: {'<= ' if not np.isfinite(t) else ''}"
+              f"{s['common_ratio'][0]:.2f}")
     print("pretrained layer 1, M on the top 10 principal components:", " ".join(f"{x:.2f}" for x in seed["layer1_m"][:10]))
-    print(f"off-diagonal mass of Q^T W^T W Q over the top 10 components: pretrained {seed['layer1_offdiag_top10']:.1e}, "
-          f"random start {seed['random_layer1_offdiag_top10']:.2f}")
+    print("off-diagonal mass of Q^T W^T W Q over the top 10 components:")
+    print(f"  pretrained {seed['layer1_offdiag_top10']:.1e}, random start {seed['random_layer1_offdiag_top10']:.2f}")
     print("share of W^T W v_k along v_k, modes 1..10:")
     for label, share in (("pretrained, start", seed["share_start"]["pretrained"]),
                          ("random, start", seed["share_start"]["random"]),
