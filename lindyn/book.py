@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -196,13 +197,13 @@ def profile_summary(text, tables=1, rows=4):
             header = next((j for j in range(i + 1, len(lines)) if "Self CUDA %" in lines[j]), None)
             if header is None:
                 continue
+            # the profiler pads its columns with two or more spaces; single spaces sit inside kernel names
+            column = re.split(r"\s{2,}", lines[header].strip()).index("Self CUDA %")
             body = [b for b in lines[header + 2: header + 2 + rows] if b.strip() and not b.startswith("-")]
             out.append(f"  {'device %':>8} {'calls':>6}  kernel")
             for b in body:
-                fields = b.split()
-                pct = next((f for f in fields if f.endswith("%") and f != "0.00%"), "?")
-                calls = fields[-1]
-                out.append(f"  {pct:>8} {calls:>6}  {b[:60].strip()[:52]}")
+                fields = re.split(r"\s{2,}", b.strip())
+                out.append(f"  {fields[column]:>8} {fields[-1]:>6}  {fields[0][:52]}")
     return "\n".join(out)
 
 

@@ -128,10 +128,11 @@ def run(cfg, *, device="cpu", progress=None, checkpoint=None, mnist_dir=None):
                            "share_end": _gram_share([w[k] for w in out.weights], V)}
             if name == "pretrained" and np.isfinite(out.learning_time).any():
                 total = float(np.sum(pre.steps)) + float(np.min(out.learning_time))
-                budget = max(cfg["n_steps"], int(np.ceil(RANDOM_BUDGET * total)))
+                common_budget = int(np.ceil(RANDOM_BUDGET * total))
+                budget = max(cfg["n_steps"], common_budget)
                 common_rate = rates[k]
         if common_rate is not None:
-            out = deep.train_deep_linear(task, w0, [common_rate], int(np.ceil(RANDOM_BUDGET * total)),
+            out = deep.train_deep_linear(task, w0, [common_rate], common_budget,
                                          threshold=threshold, record_every=cfg["record_every"], progress=progress)
             entry["random_common"] = {"learning_rate": common_rate, "learning_time": float(out.learning_time[0]),
                                       "diverged": bool(out.diverged[0]), "steps": out.steps, "error": out.error[:, 0],
