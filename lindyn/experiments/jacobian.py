@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .. import claims, meanfield, results
-from ._random import dtype_of, gaussian, generator, haar
+from ._random import RNG, dtype_of, gaussian, generator, haar, randn
 from .products import one_blas_thread
 
 NAME = "jacobian"
@@ -85,7 +85,7 @@ def run(config, *, device="cpu", progress=None, checkpoint=None):
     start = time.perf_counter()
     n, layers = config["n"], config["n_layers"] - 1
     gen = generator(config["seed"], device)
-    z = torch.randn(n, generator=gen, device=device, dtype=dtype)
+    z = randn(gen, n, device=device, dtype=dtype)
     grid = [(g, q) for g in config["gains"] for q in config["qs"]]
     gain = torch.tensor([g for g, _ in grid], device=device, dtype=dtype)
     x = torch.stack([math.sqrt(q) * z for _, q in grid])
@@ -119,7 +119,7 @@ def run(config, *, device="cpu", progress=None, checkpoint=None):
     with one_blas_thread():
         gauss = _stats(_svdvals(p.cpu().numpy()))
     data = {"points": points, "gaussian_linear": gauss}
-    prov = results.provenance(device=device, dtype=config["dtype"], data_source="synthetic (seeded Haar/Gaussian)",
+    prov = results.provenance(device=device, dtype=config["dtype"], rng=RNG, data_source="synthetic (seeded Haar/Gaussian)",
                               wall_time_s=time.perf_counter() - start)
     scale = next((sc for sc in ("laptop", "paper") if config == globals()["config"](sc)), "custom")
     return results.Result(NAME, scale, config, data, prov)

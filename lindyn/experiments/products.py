@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from .. import claims, randmat, results
-from ._random import dtype_of, gaussian, generator, haar
+from ._random import RNG, dtype_of, gaussian, generator, haar
 
 NAME = "products"
 TITLE = "Fig 6B/C: singular values and eigenvalues of products of random matrices"
@@ -290,7 +290,7 @@ def run(config, *, device="cpu", progress=None, checkpoint=None, workers=None):
     with one_blas_thread():
         probe = _probe(config, device, dtype)
     data = {"per_k": per_k, "orthogonal_max_dev": orthogonal, "probe": probe}
-    prov = results.provenance(device=device, dtype=config["dtype"], data_source="synthetic (seeded Gaussian/Haar)",
+    prov = results.provenance(device=device, dtype=config["dtype"], rng=RNG, data_source="synthetic (seeded Gaussian/Haar)",
                               wall_time_s=time.perf_counter() - start, spectra_threads=workers)
     scale = next((s for s in ("laptop", "paper") if config == globals()["config"](s)), "custom")
     return results.Result(NAME, scale, config, data, prov)

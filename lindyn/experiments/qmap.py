@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from .. import claims, meanfield, results
-from ._random import dtype_of, generator, haar
+from ._random import RNG, dtype_of, generator, haar, randn
 
 NAME = "qmap"
 TITLE = "Fig 8: the q-map and its fixed point, theory vs simulation"
@@ -68,7 +68,7 @@ def run(config, *, device="cpu", progress=None, checkpoint=None):
         seeds = tqdm(seeds, desc=NAME)
     for s in seeds:
         gen = generator(config["seed"] + s, device)
-        x = math.sqrt(config["q1"]) * torch.randn(1, n, generator=gen, device=device, dtype=dtype).expand(len(config["gains"]), n)
+        x = math.sqrt(config["q1"]) * randn(gen, 1, n, device=device, dtype=dtype).expand(len(config["gains"]), n)
         qs = [(x**2).mean(dim=1)]
         for _ in range(depth - 1):
             w = haar(gen, 1, n, device, dtype)[0]
@@ -79,7 +79,7 @@ def run(config, *, device="cpu", progress=None, checkpoint=None):
     last = q[:, :, -config["last"]:].mean(axis=2)
     data = {"q_mean": q.mean(axis=0).tolist(), "q_std": q.std(axis=0, ddof=1).tolist() if config["seeds"] > 1 else None,
             "q_last_per_seed": last.T.tolist()}
-    prov = results.provenance(device=device, dtype=config["dtype"], data_source="synthetic (seeded Haar)",
+    prov = results.provenance(device=device, dtype=config["dtype"], rng=RNG, data_source="synthetic (seeded Haar)",
                               wall_time_s=time.perf_counter() - start)
     scale = next((sc for sc in ("laptop", "paper") if config == globals()["config"](sc)), "custom")
     return results.Result(NAME, scale, config, data, prov)
