@@ -15,7 +15,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["CLAIMS", "STATUSES", "Check", "Verdict", "check_below", "check_close", "check_above", "verdict",
+__all__ = ["CLAIMS", "STATUSES", "Check", "Verdict", "check_below", "check_close", "check_above", "sanity", "verdict",
            "collect", "merge", "report_markdown"]
 
 METADATA_KEY = "lindyn_claim"
@@ -68,7 +68,9 @@ class Check:
     """One numerical test: a measured ``value`` against a ``target`` within ``tolerance``.
 
     ``relation`` is ``"close"`` (``|value - target| <= tolerance``), ``"below"`` (``value <= tolerance``)
-    or ``"above"`` (``value >= tolerance``).
+    or ``"above"`` (``value >= tolerance``). A ``sanity`` check is a note, not evidence: an identity
+    between two of our own formulas, or a property that holds by construction (Haar matrices have
+    ``|lambda| = 1``). It is shown with the verdict but never decides it.
     """
 
     name: str
@@ -77,6 +79,7 @@ class Check:
     tolerance: float
     relation: str
     passed: bool
+    sanity: bool = False
 
     def _bound(self):
         """``(number, text)`` standing for a value far inside its tolerance, or ``None``.
@@ -109,14 +112,25 @@ class Check:
             return f"<= {_fmt(self.tolerance)}"
         return f">= {_fmt(self.tolerance)}"
 
+    def label(self):
+        """The name, marked ``(sanity)`` when the check is a note rather than evidence."""
+        return f"{self.name} (sanity)" if self.sanity else self.name
+
     def describe(self):
         """One line: name, value, condition, outcome."""
-        return f"{self.name}: {self.shown_value()} ({self.condition()}) {'pass' if self.passed else 'FAIL'}"
+        return f"{self.label()}: {self.shown_value()} ({self.condition()}) {'pass' if self.passed else 'FAIL'}"
 
     def markdown_row(self):
         """A Markdown table row: check | value | condition | result, with ``|`` escaped."""
-        return (f"| {_md(self.name)} | {_md(self.shown_value())} | {_md(self.condition())} | "
+        return (f"| {_md(self.label())} | {_md(self.shown_value())} | {_md(self.condition())} | "
                 f"{'pass' if self.passed else '**fail**'} |")
+
+
+def sanity(check):
+    """``check`` marked as a sanity note (see :class:`Check`): shown, never part of the verdict."""
+    import dataclasses
+
+    return dataclasses.replace(check, sanity=True)
 
 
 def check_close(name, value, target, tol):
@@ -138,6 +152,7 @@ def check_above(name, value, tol):
 
 
 def _status(checks, corrected):
+    checks = [c for c in checks if not c.sanity] or list(checks)
     n = sum(c.passed for c in checks)
     if n == len(checks):
         return STATUSES[1] if corrected else STATUSES[0]
