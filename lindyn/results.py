@@ -21,13 +21,15 @@ import os
 import platform
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["SCHEMA", "Result", "to_jsonable", "result_key", "save", "load", "check_replaceable", "provenance",
-           "Checkpoint", "write_bytes_atomic", "write_json_atomic", "code_fingerprint", "device_name", "git_commit"]
+__all__ = ["SCHEMA", "Result", "to_jsonable", "result_key", "key_float", "key_float_is_stable", "data_digest",
+           "configs_equal", "save", "load", "check_replaceable", "provenance", "run_identity", "Checkpoint",
+           "write_bytes_atomic", "write_json_atomic", "code_fingerprint", "device_name", "git_commit"]
 
 SCHEMA = "lindyn.result/1"
 _SCALES = ("laptop", "paper", "custom")
@@ -64,14 +66,78 @@ def to_jsonable(obj, where="value"):
     raise TypeError(f"{where} must be JSON-serialisable (numbers, strings, lists, dicts), got {type(obj).__name__}")
 
 
+KEY_DIGITS = 12
+"""Significant digits of a float in a key. A configuration's floats come from arithmetic such as
+``np.logspace``, whose last bit differs between SIMD paths (``np.logspace(-4, -7, 20)[13]`` is
+``...831e-07`` with AVX-512 and ``...833e-07`` with AVX2); 12 digits keep every parameter apart (the
+finest grid steps are 1e-3 relative) and drop those bits. :func:`key_float_is_stable` says whether a
+float lies so close to a 12-digit rounding boundary that a few ulps could move it across; the tests
+require every configuration's floats to be stable."""
+
+
+def key_float(x):
+    """``x`` rounded to :data:`KEY_DIGITS` significant digits (Python's correctly rounded formatting, the
+    same on every machine), as it enters a key."""
+    return float(f"{float(x):.{KEY_DIGITS}g}")
+
+
+def key_float_is_stable(x, ulps=16):
+    """True when ``x`` moved by up to ``ulps`` units in the last place rounds to the same key float."""
+    x = float(x)
+    if not math.isfinite(x) or x == 0:
+        return True
+    step = ulps * 2.0**-52
+    return key_float(x * (1 - step)) == key_float(x) == key_float(x * (1 + step))
+
+
+def _key_form(obj):
+    if isinstance(obj, dict):
+        return {k: _key_form(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_key_form(v) for v in obj]
+    if isinstance(obj, float):
+        return key_float(obj)
+    return obj
+
+
 def _canonical(obj):
     return json.dumps(to_jsonable(obj), sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 def result_key(experiment, config):
-    """The key of a result: SHA-256 (16 hex digits) of the schema, the experiment name and its config."""
+    """The key of a result: SHA-256 (16 hex digits) of the schema, the experiment name and its config.
+
+    Floats enter with :data:`KEY_DIGITS` significant digits (:func:`key_float`), so a key names the
+    experiment, not the last bits that another CPU's arithmetic gives its parameters.
+
+    Examples
+    --------
+    >>> result_key("fig4", {"lr": 8.858667904100831e-07}) == result_key("fig4", {"lr": 8.858667904100833e-07})
+    True
+    >>> result_key("fig4", {"lr": 1e-05}) == result_key("fig4", {"lr": 1.0001e-05})
+    False
+    """
     return hashlib.sha256(_canonical({"schema": SCHEMA, "experiment": experiment,
-                                      "config": config}).encode()).hexdigest()[:16]
+                                      "config": _key_form(to_jsonable(config))}).encode()).hexdigest()[:16]
+
+
+def data_digest(data):
+    """SHA-256 (16 hex digits) of a result's data exactly as stored (every digit): the file's seal, so
+    that an edited number is found when the file is read."""
+    return hashlib.sha256(_canonical(data).encode()).hexdigest()[:16]
+
+
+def configs_equal(a, b, rtol=1e-12):
+    """True when two configurations have the same structure and their floats agree to ``rtol``."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(configs_equal(a[k], b[k], rtol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(configs_equal(x, y, rtol) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
+            return False
+        return a == b or abs(a - b) <= rtol * max(abs(a), abs(b))
+    return type(a) is type(b) and a == b
 
 
 @dataclass(frozen=True)
@@ -115,23 +181,32 @@ class Result:
         return result_key(self.experiment, self.config)
 
     def to_dict(self):
-        """The file's content."""
+        """The file's content, sealed with :func:`data_digest` of the data."""
         return {"schema": SCHEMA, "experiment": self.experiment, "scale": self.scale, "key": self.key,
-                "config": self.config, "provenance": self.provenance, "data": self.data}
+                "data_sha256": data_digest(self.data), "config": self.config, "provenance": self.provenance,
+                "data": self.data}
+
+
+STALE_TMP_S = 24 * 3600.0
+"""Age after which a temporary file of an atomic write is another run's leftover, not a live write."""
 
 
 def write_bytes_atomic(path, data):
     """Write ``data`` so that an interrupted write never leaves a file that reads as valid.
 
-    The data go to a temporary file in the same directory, are flushed to disk, and replace ``path``
-    in one ``os.replace``. Temporary files left by an earlier killed write of the same path are removed.
+    The data go to a temporary file with a unique name in the same directory, are flushed to disk, and
+    replace ``path`` in one ``os.replace``, so concurrent writers of one path never see each other's
+    temporary files and the last complete write wins. Temporary files of this path older than
+    :data:`STALE_TMP_S` (left by a killed write: a live write holds its file for milliseconds) are removed.
     The file is readable by everyone (mode 0644), like any file the user writes.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    now = time.time()
     for stale in glob.glob(glob.escape(str(path.parent / (path.name + "."))) + "*.tmp"):
         try:
-            os.unlink(stale)
+            if now - os.stat(stale).st_mtime > STALE_TMP_S:
+                os.unlink(stale)
         except OSError:
             pass
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -214,6 +289,10 @@ def load(path):
     if payload.get("key") != result.key:
         raise ValueError(f"{path}: field 'key' is {payload.get('key')!r} but the config hashes to {result.key}: "
                          "the file was edited or mixed")
+    digest = data_digest(result.data)
+    if payload.get("data_sha256") != digest:
+        raise ValueError(f"{path}: field 'data_sha256' is {payload.get('data_sha256')!r} but the data hash to "
+                         f"{digest}: a number in 'data' was edited after the run wrote it")
     return result
 
 
@@ -262,6 +341,7 @@ def provenance(device="cpu", dtype=None, data_source=None, wall_time_s=None, **e
         "torch": torch.__version__,
         "numpy": np.__version__,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "code": code_fingerprint(),
     }
     if dtype is not None:
         prov["dtype"] = str(dtype).replace("torch.", "")
@@ -275,49 +355,95 @@ def provenance(device="cpu", dtype=None, data_source=None, wall_time_s=None, **e
 
 @functools.lru_cache(maxsize=1)
 def code_fingerprint():
-    """SHA-256 (12 hex digits) of the package's source files: part of every cache file's name.
+    """SHA-256 (12 hex digits) of what computes a result: the package's source files, its shipped data
+    (``lindyn/_data``) and the numpy and torch versions. Part of every cache file's name and checkpoint.
 
     Computed once per process, so it names the code that was imported, which is the code that runs."""
-    h = hashlib.sha256()
+    import torch
+
+    h = hashlib.sha256(f"numpy {np.__version__}; torch {torch.__version__}".encode())
     root = Path(__file__).resolve().parent
-    for path in sorted(root.rglob("*.py")):
-        h.update(path.relative_to(root).as_posix().encode())
-        h.update(path.read_bytes())
+    for path in sorted([*root.rglob("*.py"), *(root / "_data").glob("*")]):
+        if path.is_file():
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(path.read_bytes())
     return h.hexdigest()[:12]
+
+
+def run_identity(device="cpu"):
+    """What, besides its configuration, determines a run's numbers: the code (:func:`code_fingerprint`,
+    which covers the numpy and torch versions) and the kind of device. A checkpoint's parts carry it, so a
+    resume never mixes parts of two code versions or devices."""
+    return {"code": code_fingerprint(), "device": str(device).split(":")[0]}
 
 
 class Checkpoint:
     """The finished parts of a long run, stored under the run's key so that a resume never mixes runs.
 
+    Every part is sealed with a digest of its name and value; the file records the code and device that
+    wrote it (:func:`run_identity`). Opening a checkpoint of another configuration, code version or
+    device kind raises before any work (nothing is deleted); a part whose seal does not match (edited,
+    truncated, moved to another name) or that ``validate`` rejects raises too, naming the part.
+
     Parameters
     ----------
     path : path-like
-        The checkpoint file. If it exists it must belong to the same experiment and configuration,
-        else ``FileExistsError`` (nothing is deleted).
+        The checkpoint file.
     experiment : str
     config : dict
+    device : str
+        The device the run uses (``"cpu"``, ``"cuda:0"``): only its kind counts.
+    validate : callable, optional
+        ``validate(part, value)`` raises ``ValueError`` when a stored part does not have the experiment's
+        schema; called on every stored part when the checkpoint is opened.
     """
 
-    SCHEMA = "lindyn.checkpoint/1"
+    SCHEMA = "lindyn.checkpoint/2"
 
-    def __init__(self, path, experiment, config):
+    def __init__(self, path, experiment, config, device="cpu", validate=None):
         self.path = Path(path)
         self.key = result_key(experiment, config)
         self.experiment = experiment
+        self.identity = run_identity(device)
         self.parts = {}
         if self.path.exists():
             try:
                 payload = json.loads(self.path.read_text(encoding="utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                raise ValueError(f"{self.path} is not a valid checkpoint (corrupt JSON: {exc})") from exc
+                raise ValueError(f"{self.path} is not a valid checkpoint (corrupt JSON: {exc}); "
+                                 "remove it to start the run afresh") from exc
             if not isinstance(payload, dict) or payload.get("schema") != self.SCHEMA:
-                raise ValueError(f"{self.path} is not a {self.SCHEMA} file (field 'schema')")
+                raise ValueError(f"{self.path} is not a {self.SCHEMA} file (field 'schema'); "
+                                 "remove it to start the run afresh")
             if payload.get("key") != self.key:
                 raise FileExistsError(f"{self.path} holds the parts of another run (key {payload.get('key')}, "
                                       f"this run {self.key}); choose another path or remove it yourself")
-            if not isinstance(payload.get("parts"), dict):
+            if payload.get("identity") != self.identity:
+                theirs, ours = payload.get("identity") or {}, self.identity
+                what = ", ".join(f"{k} {theirs.get(k)!r} there, {ours[k]!r} now" for k in ours
+                                 if theirs.get(k) != ours[k])
+                raise FileExistsError(f"{self.path} was written by another code version or device ({what}); "
+                                      "its parts would mix two computations: remove it to start afresh, or "
+                                      "resume with the code and device that wrote it")
+            parts = payload.get("parts")
+            if not isinstance(parts, dict):
                 raise ValueError(f"{self.path}: field 'parts' must be a dict")
-            self.parts = payload["parts"]
+            for name, sealed in parts.items():
+                if not (isinstance(sealed, dict) and sealed.keys() == {"value", "sha256"}
+                        and sealed["sha256"] == self._seal(name, sealed["value"])):
+                    raise ValueError(f"{self.path}: part {name!r} does not match its seal (edited, truncated or "
+                                     "moved); remove the checkpoint to start afresh")
+                if validate is not None:
+                    try:
+                        validate(name, sealed["value"])
+                    except (ValueError, TypeError, KeyError) as exc:
+                        raise ValueError(f"{self.path}: part {name!r} is not a valid part of {experiment} "
+                                         f"({exc}); remove the checkpoint to start afresh") from exc
+                self.parts[name] = sealed["value"]
+
+    @staticmethod
+    def _seal(name, value):
+        return hashlib.sha256(_canonical({"part": str(name), "value": value}).encode()).hexdigest()[:16]
 
     def get(self, part):
         """The stored value of ``part`` (a string), or ``None``."""
@@ -327,7 +453,9 @@ class Checkpoint:
         """Store ``part`` and write the file atomically."""
         self.parts[str(part)] = to_jsonable(value, f"part {part!r}")
         write_json_atomic(self.path, {"schema": self.SCHEMA, "experiment": self.experiment, "key": self.key,
-                                      "parts": self.parts})
+                                      "identity": self.identity,
+                                      "parts": {k: {"value": v, "sha256": self._seal(k, v)}
+                                                for k, v in self.parts.items()}})
 
     def __contains__(self, part):
         return str(part) in self.parts

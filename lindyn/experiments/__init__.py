@@ -20,11 +20,12 @@ import contextlib
 import dataclasses
 import importlib
 import os
+import warnings
 from pathlib import Path
 
 from .. import results
 
-__all__ = ["torch_threads", "names", "get", "config", "run", "cached", "load_committed", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
+__all__ = ["CacheWarning", "torch_threads", "names", "get", "scales", "config", "run", "cached", "load_committed", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
 
 _MODULES = ("fig2", "fig3", "energy", "conservation", "unbalanced", "nonwhite", "deep_theory", "fig4", "fig5",
             "fig6a", "products", "qmap", "jacobian")
@@ -34,6 +35,10 @@ RESULTS_DIR = REPO / "results"
 """Committed results (paper scale) live here as ``<name>_<scale>.json``."""
 CACHE_DIR = Path(os.environ.get("LINDYN_CACHE_DIR", REPO / "results" / "cache"))
 """Laptop-scale runs are cached here, keyed by configuration and by the package's source code."""
+
+
+class CacheWarning(UserWarning):
+    """A cache entry could not be used or written; the result was computed instead."""
 
 
 def names():
@@ -48,11 +53,27 @@ def get(name):
     return importlib.import_module(f"{__name__}.{name}")
 
 
+def scales(name):
+    """The scales experiment ``name`` defines: ``SCALES`` of its module, else ``("laptop", "paper")``."""
+    return tuple(getattr(get(name), "SCALES", ("laptop", "paper")))
+
+
 def config(name, scale="laptop"):
     """``get(name).config(scale)``, with ``scale`` checked."""
-    if scale not in ("laptop", "paper"):
-        raise ValueError(f"scale must be one of ['laptop', 'paper'], got {scale!r}")
+    if scale not in scales(name):
+        raise ValueError(f"scale must be one of {list(scales(name))} for {name}, got {scale!r}")
     return get(name).config(scale)
+
+
+def _flag(var):
+    """Environment variable ``var`` read as a boolean: unset, "", 0, false, no, off are false; 1, true,
+    yes, on are true; anything else raises, naming the variable."""
+    value = os.environ.get(var, "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"${var} must be a boolean (1/0, true/false, yes/no, on/off), got {os.environ[var]!r}")
 
 
 @contextlib.contextmanager
@@ -80,22 +101,38 @@ def cached(name, cfg, scale="custom", *, refresh=False, **run_kwargs):
 
     The cache file is ``CACHE_DIR/<name>-<key>-<code>.json``: ``key`` hashes the configuration and
     ``code`` the package's source, so a cached result is exactly what the current code computes for this
-    configuration. ``refresh=True`` recomputes and replaces the cached result; ``LINDYN_NO_CACHE=1``
-    recomputes and leaves the cache alone (neither read nor written), so a run under unusual conditions
-    (a forced BLAS kernel, say) cannot leave its numbers for later runs.
+    configuration. A cached file is used only if it is a valid, sealed result with the requested key
+    (anything else is recomputed and replaced, with a :class:`CacheWarning`); an unwritable cache
+    directory means computing without caching. ``refresh=True`` recomputes and replaces the cached
+    result; ``LINDYN_NO_CACHE=1`` (a boolean: 0/false/no/off or unset keep the cache) recomputes and
+    leaves the cache alone (neither read nor written), so a run under unusual conditions (a forced BLAS
+    kernel, say) cannot leave its numbers for later runs.
     """
     module = get(name)
     key = results.result_key(name, cfg)
     path = CACHE_DIR / f"{name}-{key}-{results.code_fingerprint()}.json"
-    no_cache = bool(os.environ.get("LINDYN_NO_CACHE"))
+    no_cache = _flag("LINDYN_NO_CACHE")
     if path.exists() and not refresh and not no_cache:
-        return results.load(path)
+        try:
+            result = results.load(path)
+            if result.experiment != name or result.key != key:
+                raise ValueError(f"it holds {result.experiment} with key {result.key}, not {name} with key {key}")
+            return dataclasses.replace(result, scale=scale) if result.scale != scale else result
+        except (ValueError, OSError) as exc:
+            warnings.warn(f"cache entry {path.name} is unusable ({exc}); recomputing and replacing it",
+                          CacheWarning, stacklevel=2)
     with torch_threads():
         result = module.run(cfg, **run_kwargs)
     if result.scale != scale:
         result = dataclasses.replace(result, scale=scale)
+    if result.key != key:
+        raise RuntimeError(f"{name}.run returned a result of key {result.key} for a config of key {key}")
     if not no_cache:
-        results.save(result, path)
+        try:
+            results.write_json_atomic(path, result.to_dict())
+        except OSError as exc:
+            warnings.warn(f"cache directory {CACHE_DIR} is not writable ({exc.strerror}); the result was "
+                          "computed and not cached", CacheWarning, stacklevel=2)
     return result
 
 

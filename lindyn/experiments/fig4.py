@@ -413,7 +413,7 @@ def describe_fullwidth(full, paper):
     wide = optimal(full, "paper", "paper")
     narrow = optimal(paper, "paper", "paper")
     k = list(paper.config["seeds"]).index(full.config["seeds"][0])
-    same_rate = wide["rate"][0] == narrow["rate"][k]
+    same_rate = np.isclose(wide["rate"][0], narrow["rate"][k], rtol=1e-9, atol=0)   # files from two machines
     time_gap = np.abs(wide["time"][0] - narrow["time"][k]) / narrow["time"][k]
     for j, N in enumerate(wide["depths"]):
         print(f"depth {N:3d}: optimal rate {'same' if same_rate[j] else 'differs'}; learning time "
