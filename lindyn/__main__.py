@@ -2,10 +2,12 @@
 
     python -m lindyn list                                   the experiments, their claims and costs
     python -m lindyn reproduce NAME|all --scale laptop|paper run, write results/NAME_SCALE.json, print verdicts
+    python -m lindyn verify NAME|all --scale paper|laptop   re-run a result's configuration here, compare numbers
     python -m lindyn download-mnist DIR                     fetch and verify the MNIST training files
     python -m lindyn mnist-stats DIR                        recompute the shipped MNIST statistics
 
-A user error (a bad argument, a missing file, no CUDA, no network) prints one line and exits with 2.
+A user error (a bad argument, a missing file, no CUDA, no network, a read-only disk) prints one line and
+exits with 2; Ctrl-C prints one line and exits with 130 (an interrupted run resumes when re-run).
 """
 
 from __future__ import annotations
@@ -50,10 +52,11 @@ def reproduce_one(name, scale, out_dir, device, progress=True, workers=1):
     out_dir = Path(out_dir)
     path = out_dir / f"{name}_{scale}.json"
     results.check_replaceable(path, results.result_key(name, cfg))    # before any work
-    checkpoint = results.Checkpoint(out_dir / f"{name}_{scale}.partial.json", name, cfg)
+    checkpoint = results.Checkpoint(out_dir / f"{name}_{scale}.partial.json", name, cfg, device=device,
+                                    validate=getattr(module, "validate_part", None))
     start = time.perf_counter()
     with experiments.torch_threads(None if device == "cpu" else 1):
-        extra = {"workers": workers} if workers > 1 else {}
+        extra = {"workers": workers} if workers > 1 and _takes(module.run, "workers") else {}
         result = module.run(cfg, device=device, progress=progress, checkpoint=checkpoint, **extra)
     prov = {**result.provenance, "wall_time_s": round(time.perf_counter() - start, 1),
             "command": f"python -m lindyn reproduce {name} --scale {scale} --device {device}"}
@@ -63,11 +66,28 @@ def reproduce_one(name, scale, out_dir, device, progress=True, workers=1):
     return result, path
 
 
-def cmd_reproduce(args):
-    device = _device(args.device)
-    names = experiments.names() if args.experiment == "all" else [args.experiment]
+def _takes(function, argument):
+    import inspect
+
+    return argument in inspect.signature(function).parameters
+
+
+def _names(args):
     if args.experiment != "all" and args.experiment not in experiments.names():
         raise UserError(f"experiment must be 'all' or one of {experiments.names()}, got {args.experiment!r}")
+    if args.workers < 1:
+        raise UserError(f"--workers must be an integer >= 1, got {args.workers}")
+    return experiments.names() if args.experiment == "all" else [args.experiment]
+
+
+def cmd_reproduce(args):
+    device = _device(args.device)
+    names = _names(args)
+    if args.workers > 1:
+        serial = [n for n in names if not _takes(experiments.get(n).run, "workers")]
+        if serial:
+            print(f"note: --workers applies to {[n for n in names if n not in serial]}; "
+                  f"{serial} run in one process")
     for name in names:
         result, path = reproduce_one(name, args.scale, args.out, device, progress=not args.quiet,
                                      workers=args.workers)
@@ -76,6 +96,34 @@ def cmd_reproduce(args):
         for v in experiments.verdicts(result):
             print(v)
     return 0
+
+
+def cmd_verify(args):
+    from . import verify
+
+    device = _device(args.device)
+    failed = 0
+    for name in _names(args):
+        path = Path(args.out) / f"{name}_{args.scale}.json"
+        if not path.exists():
+            if args.experiment == "all":
+                print(f"{name}: no {path.name}; nothing to verify")
+                continue
+            raise UserError(f"no result file {path}; write one with `python -m lindyn reproduce {name} "
+                            f"--scale {args.scale}`")
+        committed, new, rows = verify.verify(name, args.scale, path=path, device=device, progress=not args.quiet,
+                                            workers=args.workers)
+        shown = rows if args.all or len(rows) <= 60 else [r for r in rows if r.agree is False]
+        for row in shown:
+            print(f"  {row.line()}")
+        bad = [r for r in rows if r.agree is False]
+        skipped = sum(r.agree is None for r in rows)
+        print(f"{name} ({args.scale}): {len(rows) - len(bad) - skipped} of {len(rows)} numbers agree, "
+              f"{len(bad)} differ, {skipped} not compared; committed on {committed.provenance.get('device')}, "
+              f"re-run on {new.provenance.get('device')} in {new.provenance['wall_time_s']} s"
+              + ("" if shown is rows else " (only differences shown; --all prints every number)"))
+        failed += bool(bad)
+    return 1 if failed else 0
 
 
 def cmd_download(args):
@@ -107,6 +155,14 @@ def main(argv=None):
     rep.add_argument("--quiet", action="store_true", help="no progress bars")
     rep.add_argument("--workers", type=int, default=1,
                      help="parallel CPU processes, for experiments that support them (fig4)")
+    ver = sub.add_parser("verify", help="re-run a result file's configuration here and compare it number by number")
+    ver.add_argument("experiment", help=f"one of {experiments.names()} or 'all'")
+    ver.add_argument("--scale", default="paper", help="which result file: results/NAME_SCALE.json")
+    ver.add_argument("--out", default=str(experiments.RESULTS_DIR), help="directory of the result files")
+    ver.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
+    ver.add_argument("--quiet", action="store_true", help="no progress bars")
+    ver.add_argument("--all", action="store_true", help="print every number, not only the differences")
+    ver.add_argument("--workers", type=int, default=1, help="parallel CPU processes where supported")
     dl = sub.add_parser("download-mnist", help="download and verify the MNIST training files")
     dl.add_argument("directory")
     dl.add_argument("--mirror", action="append", default=None,
@@ -115,11 +171,15 @@ def main(argv=None):
     st.add_argument("directory")
     st.add_argument("--out", default="mnist50k_stats.npz")
     args = parser.parse_args(argv)
-    handler = {"list": cmd_list, "reproduce": cmd_reproduce, "download-mnist": cmd_download,
+    handler = {"list": cmd_list, "reproduce": cmd_reproduce, "verify": cmd_verify, "download-mnist": cmd_download,
                "mnist-stats": cmd_stats}[args.command]
     try:
         return handler(args)
-    except (UserError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as exc:
+    except KeyboardInterrupt:
+        print(f"python -m lindyn {args.command}: interrupted; finished parts are kept in the checkpoint "
+              "(NAME_SCALE.partial.json): run the same command again to resume", file=sys.stderr)
+        return 130
+    except (UserError, ValueError, OSError) as exc:
         print(f"python -m lindyn {args.command}: error: {exc}", file=sys.stderr)
         return 2
 

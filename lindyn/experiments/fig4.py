@@ -437,3 +437,17 @@ def prose_numbers(laptop, paper=None):
                     "paper_ninety_ratio": (float(np.mean(saturation(paper, "ninety"))), 3),
                     "rms_sat": (fits["rms_saturating"], 2), "rms_log": (fits["rms_log"], 2)})
     return out
+
+
+def validate_part(part, row):
+    """Raise ``ValueError`` unless ``row`` is a stored (seed, depth) part named ``part`` ("seed:depth") of
+    :func:`run`: the right seed and depth, and equal-length lists of rates, times and flags."""
+    seed, depth = (int(x) for x in str(part).split(":"))
+    if not isinstance(row, dict) or (row.get("seed"), row.get("depth")) != (seed, depth):
+        raise ValueError(f"expected the row of seed {seed}, depth {depth}")
+    n = len(row["rates"])
+    lists = [row["diverged"], row["n_rises"], *(row["times"][c] for c in ("half", "paper", "ninety"))]
+    if n == 0 or any(not isinstance(x, list) or len(x) != n for x in lists):
+        raise ValueError(f"rates, times, diverged and n_rises must be lists of one length ({n})")
+    if not isinstance(row["n_steps_run"], int) or row["n_steps_run"] < 0:
+        raise ValueError("n_steps_run must be an integer >= 0")
