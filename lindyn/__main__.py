@@ -105,6 +105,8 @@ def cmd_verify(args):
     failed = 0
     for name in _names(args):
         path = Path(args.out) / f"{name}_{args.scale}.json"
+        if not path.exists() and args.scale == "laptop":
+            path = experiments.cache_path(name, experiments.config(name, "laptop"))
         if not path.exists():
             if args.experiment == "all":
                 print(f"{name}: no {path.name}; nothing to verify")
@@ -158,7 +160,8 @@ def main(argv=None):
     ver = sub.add_parser("verify", help="re-run a result file's configuration here and compare it number by number")
     ver.add_argument("experiment", help=f"one of {experiments.names()} or 'all'")
     ver.add_argument("--scale", default="paper", help="which result file: results/NAME_SCALE.json")
-    ver.add_argument("--out", default=str(experiments.RESULTS_DIR), help="directory of the result files")
+    ver.add_argument("--out", default=str(experiments.RESULTS_DIR),
+                     help="directory of the result files (laptop scale: else the book's cache entry)")
     ver.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     ver.add_argument("--quiet", action="store_true", help="no progress bars")
     ver.add_argument("--all", action="store_true", help="print every number, not only the differences")

@@ -66,11 +66,17 @@ def test_checkpoint_resumes_and_refuses_another_run(tmp_path):
     assert results.Checkpoint(path, "fig4", TINY).get("0:3") == {"a": 1}
 
 
-def test_stale_temporary_files_are_removed(tmp_path, tiny_result):
-    stale = tmp_path / "r.json.abc123.tmp"
+def test_stale_temporary_files_are_removed_and_live_ones_kept(tmp_path, tiny_result):
+    import os
+    import time
+
+    stale, live = tmp_path / "r.json.abc123.tmp", tmp_path / "r.json.def456.tmp"
     stale.write_text("partial")
+    live.write_text("another writer's file, being written")
+    old = time.time() - results.STALE_TMP_S - 60
+    os.utime(stale, (old, old))
     results.save(tiny_result, tmp_path / "r.json")
-    assert not stale.exists()
+    assert not stale.exists() and live.exists()
 
 
 def test_cache_returns_the_identical_run(tmp_path, monkeypatch):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .. import results
 
-__all__ = ["CacheWarning", "torch_threads", "names", "get", "scales", "config", "run", "cached", "load_committed", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
+__all__ = ["CacheWarning", "torch_threads", "names", "get", "scales", "config", "run", "cache_path", "cached", "load_committed", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
 
 _MODULES = ("fig2", "fig3", "energy", "conservation", "unbalanced", "nonwhite", "deep_theory", "fig4", "fig5",
             "fig6a", "products", "qmap", "jacobian")
@@ -96,6 +96,11 @@ def torch_threads(n=None):
         torch.set_num_threads(old)
 
 
+def cache_path(name, cfg):
+    """The cache file of experiment ``name`` with configuration ``cfg`` under the current code."""
+    return CACHE_DIR / f"{name}-{results.result_key(name, cfg)}-{results.code_fingerprint()}.json"
+
+
 def cached(name, cfg, scale="custom", *, refresh=False, **run_kwargs):
     """Run experiment ``name`` with configuration ``cfg``, or load the identical earlier run.
 
@@ -110,7 +115,7 @@ def cached(name, cfg, scale="custom", *, refresh=False, **run_kwargs):
     """
     module = get(name)
     key = results.result_key(name, cfg)
-    path = CACHE_DIR / f"{name}-{key}-{results.code_fingerprint()}.json"
+    path = cache_path(name, cfg)
     no_cache = _flag("LINDYN_NO_CACHE")
     if path.exists() and not refresh and not no_cache:
         try:
