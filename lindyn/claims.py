@@ -15,7 +15,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-__all__ = ["CLAIMS", "STATUSES", "Check", "Verdict", "check_below", "check_close", "check_above", "sanity", "verdict",
+__all__ = ["CLAIMS", "STATEMENTS", "SECTIONS", "STATUSES", "scale_of", "decided", "badge", "report_dashboard", "Check", "Verdict", "check_below", "check_close", "check_above", "sanity", "verdict",
            "collect", "merge", "report_markdown"]
 
 METADATA_KEY = "lindyn_claim"
@@ -172,6 +172,7 @@ class Verdict:
     checks: tuple = field(default_factory=tuple)
     note: str = ""
     corrected: str = ""
+    caveat: str = ""
 
     @property
     def status(self):
@@ -206,13 +207,15 @@ class Verdict:
                      for k, v in c.items() if k != "shown"})
             for c in d["checks"]
         )
-        return cls(d["claim"], d["chapter"], checks, d.get("note", ""), d.get("corrected", ""))
+        return cls(d["claim"], d["chapter"], checks, d.get("note", ""), d.get("corrected", ""), d.get("caveat", ""))
 
     def _text(self):
         lines = [f"Claim {self.claim}: {self.status.upper()}", f"  {CLAIMS[self.claim]}"]
         lines += [f"  - {c.describe()}" for c in self.checks]
         if self.corrected:
             lines.append(f"  correction: {self.corrected}")
+        if self.caveat:
+            lines.append(f"  caveat: {self.caveat}")
         if self.note:
             lines.append(f"  note: {self.note}")
         return "\n".join(lines)
@@ -223,6 +226,8 @@ class Verdict:
         rows += [c.markdown_row() for c in self.checks]
         if self.corrected:
             rows += ["", f"Correction of the paper: {self.corrected}"]
+        if self.caveat:
+            rows += ["", f"Caveat: {self.caveat}"]
         if self.note:
             rows += ["", self.note]
         return "\n".join(rows)
@@ -235,7 +240,7 @@ class Verdict:
         return self._text()
 
 
-def verdict(claim, checks, chapter, note="", corrected=""):
+def verdict(claim, checks, chapter, note="", corrected="", caveat=""):
     """Build the verdict on ``claim`` (1-16) from a non-empty list of checks.
 
     Parameters
@@ -250,6 +255,8 @@ def verdict(claim, checks, chapter, note="", corrected=""):
         Optional remark shown with the verdict (a caveat, a stated choice).
     corrected : str
         The correction of the paper the checks needed, if any (see :class:`Verdict`).
+    caveat : str
+        The main limit of a verdict that holds (one sentence), shown in the report's top table.
 
     Returns
     -------
@@ -260,7 +267,7 @@ def verdict(claim, checks, chapter, note="", corrected=""):
     checks = tuple(checks)
     if not checks or not all(isinstance(c, Check) for c in checks):
         raise ValueError("checks must be a non-empty list of Check (from check_close/below/above)")
-    return Verdict(int(claim), str(chapter), checks, str(note), str(corrected))
+    return Verdict(int(claim), str(chapter), checks, str(note), str(corrected), str(caveat))
 
 
 def collect(notebooks):
@@ -308,7 +315,8 @@ def merge(verdicts):
         chapters = list(dict.fromkeys(v.chapter for v in vs))
         merged[claim] = Verdict(claim, ", ".join(chapters), tuple(c for v in vs for c in v.checks),
                                 _merge_notes(v.note for v in vs if v.note),
-                                " ".join(dict.fromkeys(v.corrected for v in vs if v.corrected)))
+                                " ".join(dict.fromkeys(v.corrected for v in vs if v.corrected)),
+                                _merge_notes(v.caveat for v in vs if v.caveat))
     return merged
 
 
@@ -355,4 +363,112 @@ def report_markdown(verdicts):
         failing = "; ".join(_md(c.name) for c in v.checks if not c.passed) or "-"
         where = ", ".join(f"{{doc}}`{ch} <{ch}>`" for ch in v.chapter.split(", "))
         rows.append(f"| {k} | {_md(text)} | **{v.status}** | {n} / {len(v.checks)} | {failing} | {where} |")
+    return "\n".join(rows)
+
+
+STATEMENTS = {
+    1: "Eq 2 in the SVD basis is Eqs 4-5: gradient descent on the energy of Eq 6",
+    2: "Converged weights give the best rank-$N_2$ approximation (Eq 7); other fixed points are saddles",
+    3: "$a^2 - b^2$ is conserved along Eq 8 (and $a_i^2 - a_j^2$ along the deep dynamics)",
+    4: "Eqs 11-12 solve Eq 10; simulated decoupled dynamics match them",
+    5: "The learning time of a mode scales as $1/s$ (up to a logarithm)",
+    6: "Small random starts (linear, tanh) follow Eq 12 approximately, with a delay (Fig 3 right)",
+    7: "Eq 26 gives the learning time along unbalanced hyperbolas",
+    8: "Eq 15 (and its large-depth form, Eqs 16-17) matches simulated deep decoupled dynamics",
+    9: "The optimal learning rate scales as $1/(N_l s^2)$ (Eqs 41-42; Fig 4 right)",
+    10: "At the optimal rate the learning time saturates with depth (Eq 45; Fig 4 left)",
+    11: "MNIST satisfies the consistency condition (Eq 18; Fig 5 left and centre)",
+    12: "Pretrained deep linear networks learn faster than small random ones, pretraining included (Fig 5 right)",
+    13: "Scaled Gaussian starts slow down with depth; orthogonal and pretrained starts do not (Fig 6A)",
+    14: "Gaussian products: singular values spread, eigenvalues crowd the origin; orthogonal products: all "
+        "singular values 1 (Fig 6B/C)",
+    15: "tanh q-map: $g_c = 1$, and the simulated $q^*(g)$ matches Eq 49 (Fig 8)",
+    16: "Jacobian spectra across $g$ and $q$ behave as in Fig 7",
+}
+"""The claims of :data:`CLAIMS` in the book's typeset notation (MyST Markdown with ``$...$`` math)."""
+
+SECTIONS = {
+    1: ("sec-energy-eq6", "Eq 6: cooperation and competition"),
+    2: ("sec-energy-fixed-points", "Fixed points"),
+    3: ("sec-energy-conserved", "What the flow conserves"),
+    4: ("sec-three-layer-exact", "Balanced modes: the exact solution"),
+    5: ("sec-three-layer-fig3", "Fig 3: small random initial conditions"),
+    6: ("sec-three-layer-fig3", "Fig 3: small random initial conditions"),
+    7: ("sec-energy-unbalanced", "Appendix A: unbalanced modes"),
+    8: ("sec-depth-exact", "Exact dynamics of a deep mode"),
+    9: ("sec-depth-fig4", "Fig 4 on MNIST"),
+    10: ("sec-depth-fig4", "Fig 4 on MNIST"),
+    11: ("sec-pretraining-consistency", "The consistency condition"),
+    12: ("sec-pretraining-fig5", "Greedy pretraining against a small random start"),
+    13: ("sec-pretraining-fig6a", "Initialisation and depth (Fig 6A)"),
+    14: ("sec-nonlinear-products", "Products of Gaussian matrices"),
+    15: ("sec-nonlinear-qmap", "The q-map and the edge of chaos"),
+    16: ("sec-nonlinear-jacobian", "The end-to-end Jacobian"),
+}
+"""Where each claim is tested: the MyST target above the chapter section, and the section's title."""
+
+SCALE_ORDER = ("paper", "cpu", "laptop", "custom")
+"""Scales from the most to the least faithful: a claim is decided at the first one it was checked at."""
+
+SCALE_WORDS = {"paper": "paper scale", "cpu": "reduced scale (CPU)", "laptop": "laptop scale only",
+               "custom": "custom run"}
+
+_BADGES = {STATUSES[0]: "bdg-success", STATUSES[1]: "bdg-primary", STATUSES[2]: "bdg-warning",
+           STATUSES[3]: "bdg-danger", "pending": "bdg-secondary"}
+
+
+def scale_of(check):
+    """The scale a check was made at, read from its name's label (``"paper: ..."``, ``"MNIST laptop: ..."``)."""
+    head = check.name.split(":", 1)[0].lower().split() if ":" in check.name else []
+    return next((s for s in SCALE_ORDER if s in head), "")
+
+
+def decided(v):
+    """``(scale, status)``: the most faithful scale at which ``v`` was checked and its verdict there
+    (sanity checks excluded); the other scales are live checks."""
+    present = {scale_of(c) for c in v.checks}
+    scale = next((s for s in SCALE_ORDER if s in present), "")
+    checks = [c for c in v.checks if scale_of(c) == scale] if scale else list(v.checks)
+    return scale, _status(checks, v.corrected)
+
+
+def badge(status):
+    """A verdict as a MyST badge (sphinx-design), distinct by colour and word."""
+    short = {STATUSES[1]: "after correction", STATUSES[2]: "partly"}.get(status, status)
+    return f"{{{_BADGES[status]}}}`{short}`"
+
+
+def report_dashboard(verdicts, pending=None):
+    """The report's top table: one compact row per claim.
+
+    Columns: the statement in typeset notation, the verdict (a badge: reproduced, after correction,
+    partly, not, pending), the scale that decided it (and what is pending, with its command), the main
+    caveat, and a link to the chapter section by its title.
+
+    Parameters
+    ----------
+    verdicts : iterable of Verdict
+    pending : dict, optional
+        ``{claim: text}``: a larger scale that is not yet computed, with the command that computes it.
+
+    Returns
+    -------
+    str
+        MyST Markdown.
+    """
+    merged = merge(verdicts)
+    pending = pending or {}
+    rows = ["| | claim | verdict | decided at | main caveat | where |", "|---|---|---|---|---|---|"]
+    for k, text in STATEMENTS.items():
+        label, title = SECTIONS[k]
+        where = f"{{ref}}`{title} <{label}>`"
+        v = merged.get(k)
+        if v is None:
+            rows.append(f"| {k} | {_md(text)} | {badge('pending')} | not checked | - | {where} |")
+            continue
+        scale, status = decided(v)
+        at = SCALE_WORDS.get(scale, "-")
+        if k in pending:
+            at += f"; pending: {_md(pending[k])}"
+        rows.append(f"| {k} | {_md(text)} | {badge(status)} | {at} | {_md(v.caveat) or '-'} | {where} |")
     return "\n".join(rows)

@@ -38,22 +38,23 @@ def other_environment():
     base = dict(os.environ)
     here = _probe(base)
     found = [g for g in ("X86_V4", "X86_V3") if here["numpy_features"].get(g)]
-    if platform.machine() not in ("x86_64", "AMD64") or not found:
-        raise SystemExit("fpenv: this is not an x86-64 CPU with AVX2 or better; nothing to switch off")
-    disable = [found[0]] + ([g for g in ("AVX512_ICL", "AVX512_SPR") if here["numpy_features"].get(g)]
-                            if found[0] == "X86_V4" else [])
-    env = {**base, "NPY_DISABLE_CPU_FEATURES": " ".join(disable), "ATEN_CPU_CAPABILITY": "default",
-           "MKL_CBWR": "COMPATIBLE"}
-    env.setdefault("OPENBLAS_CORETYPE", "Prescott")
+    x86 = platform.machine() in ("x86_64", "AMD64")
+    disable = found[:1] + ([g for g in ("AVX512_ICL", "AVX512_SPR") if here["numpy_features"].get(g)]
+                           if found[:1] == ["X86_V4"] else [])
+    env = {**base, "ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"}
+    if disable:
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(disable)
+    if x86:
+        env.setdefault("OPENBLAS_CORETYPE", "Prescott")
     there = _probe(env)
     if any(there["numpy_features"].get(g) for g in disable):
         raise SystemExit(f"fpenv: NPY_DISABLE_CPU_FEATURES={env['NPY_DISABLE_CPU_FEATURES']} did not take effect")
     if there["torch_capability"].upper() != "DEFAULT":
         raise SystemExit(f"fpenv: ATEN_CPU_CAPABILITY=default did not take effect ({there['torch_capability']})")
-    if here["openblas"] == there["openblas"] and "OPENBLAS_CORETYPE" not in base:
+    if x86 and here["openblas"] == there["openblas"] and "OPENBLAS_CORETYPE" not in base:
         raise SystemExit(f"fpenv: OPENBLAS_CORETYPE={env['OPENBLAS_CORETYPE']} did not change the kernel "
                          f"({there['openblas']})")
-    report = (f"numpy SIMD {', '.join(disable)} off; torch {here['torch_capability']} -> "
+    report = (f"numpy SIMD {', '.join(disable) or '(no dispatched group to switch off)'} off; torch {here['torch_capability']} -> "
               f"{there['torch_capability']}; OpenBLAS {'/'.join(map(str, here['openblas']))} -> "
               f"{'/'.join(map(str, there['openblas']))}; MKL_CBWR=COMPATIBLE")
     return env, report
