@@ -98,7 +98,8 @@ def train_autoencoder(sigma, encoder, decoder=None, rate_factor=0.5, fraction=1e
     ----------
     sigma : torch.Tensor, (n, n) or (B, n, n)
         Input correlation(s): finite, symmetric, positive semi-definite and non-zero, each up to
-        ``CORRELATION_RTOL tr Sigma`` (:data:`lindyn._validate.CORRELATION_RTOL`), and floating point.
+        ``max(CORRELATION_RTOL, n eps) tr Sigma`` (:data:`lindyn._validate.CORRELATION_RTOL`; ``eps`` of
+        sigma's dtype, for a Sigma formed in float32), and floating point.
     encoder : torch.Tensor, (out, in) or (B, out, in)
         Initial encoder (the layer's weights before pretraining), floating point.
     decoder : torch.Tensor, optional
@@ -149,18 +150,23 @@ def train_autoencoder(sigma, encoder, decoder=None, rate_factor=0.5, fraction=1e
     # Work in the eigenbasis of Sigma (exact): W Sigma is then a column scaling.
     S64 = S.to(torch.float64)
     trace = S64.diagonal(dim1=1, dim2=2).sum(1)
-    tol = CORRELATION_RTOL * trace.abs()
+    # A Sigma formed in float32 (W Sigma W^T of the layer below) carries round-off of about n eps_32 of its
+    # trace, so the tolerance is the larger of that and the float64 one.
+    rtol = max(CORRELATION_RTOL, n * torch.finfo(sigma.dtype).eps)
+    tol = rtol * trace.abs()
+    if bool((trace < 0).any()):
+        raise ValueError(f"sigma must be positive semi-definite (a sum of x x^T), got tr sigma = "
+                         f"{float(trace.min()):.6g} < 0")
     if not bool((trace > 0).all()):
-        raise ValueError(f"sigma must be non-zero with tr sigma > 0 (a correlation of inputs), got traces "
-                         f"{trace.cpu().numpy().tolist()[:6]}")
+        raise ValueError("sigma must be non-zero (a correlation of inputs that are not all zero), got tr sigma = 0")
     asym = (S64 - S64.transpose(1, 2)).abs().amax((1, 2))
     if bool((asym > tol).any()):
-        raise ValueError(f"sigma must be symmetric (max |sigma - sigma^T| <= {CORRELATION_RTOL:g} tr sigma), got "
+        raise ValueError(f"sigma must be symmetric (max |sigma - sigma^T| <= {rtol:.3g} tr sigma), got "
                          f"{float((asym / trace).max()):.3g} tr sigma")
     lam, Q = torch.linalg.eigh((S64 + S64.transpose(1, 2)) / 2)
     if bool((lam[:, 0] < -tol).any()):
         raise ValueError(f"sigma must be positive semi-definite (a sum of x x^T): its smallest eigenvalue is "
-                         f"{float((lam[:, 0] / trace).min()):.3g} tr sigma < -{CORRELATION_RTOL:g} tr sigma")
+                         f"{float((lam[:, 0] / trace).min()):.3g} tr sigma < -{rtol:.3g} tr sigma")
     lam, Q = lam.flip(-1).clamp_min(0), Q.flip(-1)
     k = min(h, n)
     e_min = lam[:, k:].sum(1).cpu().numpy()

@@ -108,7 +108,7 @@ def test_validate_names_missing_unknown_and_mistyped_keys():
         params.validate("fig3", {k: v for k, v in cfg.items() if k != "lr"})
     with pytest.raises(ValueError, match=r"fig3 has no parameter 'colour'; its parameters are: levels, "):
         params.validate("fig3", {**cfg, "colour": "red"})
-    with pytest.raises(ValueError, match=r"config\['lr'\] must be a number in \(0, 1\); got '0.1' \(a str, not a number\)"):
+    with pytest.raises(ValueError, match=r"config\['lr'\] must be a number in \(0, 1\); got '0.1' \(a str, not a"):
         params.validate("fig3", {**cfg, "lr": "0.1"})
     with pytest.raises(ValueError, match=r"config\['n_seeds'\] must be an integer .*a bool"):
         params.validate("fig3", {**cfg, "n_seeds": True})

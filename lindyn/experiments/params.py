@@ -109,7 +109,8 @@ class Param:
         if self.kind == "float":
             return f"a number in {rng}"
         if self.kind == "map":
-            return f"a mapping {{{', '.join(repr(c) + ': x' for c in self.choices)}}} (at least the schemes used), x in {rng}"
+            keys = ", ".join(repr(c) + ": x" for c in self.choices)
+            return f"a mapping {{{keys}}} (at least the schemes used), x in {rng}"
         what = {"ints": "integers", "floats": "numbers", "pairs": "[x, y] pairs"}[self.kind]
         length = f"{self.min_len}" if self.min_len == self.max_len else f"{self.min_len}..{self.max_len}"
         return f"{length} {what}{', increasing' if self.increasing else ''}, each in {rng}"
@@ -497,7 +498,8 @@ _CONSTRAINTS = {
               lambda c: all(b < a for a, b in zip(c["rates_pretrained"], c["rates_pretrained"][1:])))],
     "fig6a": [("rate_centre", "a rate_centre for every scheme in schemes",
                lambda c: set(c["schemes"]) <= set(c["rate_centre"])),
-              ("rate_law", "a rate_law for every scheme in schemes", lambda c: set(c["schemes"]) <= set(c["rate_law"]))],
+              ("rate_law", "a rate_law for every scheme in schemes",
+               lambda c: set(c["schemes"]) <= set(c["rate_law"]))],
     "products": [("realisations", "realisations a multiple of chunk", lambda c: c["realisations"] % c["chunk"] == 0),
                  ("eig_bins", "eig_bins odd (one bin centred on the origin)", lambda c: c["eig_bins"] % 2 == 1)],
     "qmap": [("last", "last <= depth", lambda c: c["last"] <= c["depth"])],
