@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import check_int
+from ._validate import CORRELATION_RTOL, as_matrix, check_int
 from .data import numerical_rank, svd_modes
 
 __all__ = ["task_basis", "consistency", "random_basis_consistency"]
@@ -49,9 +49,10 @@ def consistency(sigma11, basis):
     Parameters
     ----------
     sigma11 : array_like, (N1, N1)
-        Input correlation, symmetric.
+        Input correlation: finite, symmetric (up to ``CORRELATION_RTOL tr Sigma11``), and not zero along
+        any column of ``basis`` (the shares divide by ``||Sigma11 v_k||^2``).
     basis : array_like, (N1, r)
-        Orthonormal columns (the task's ``V_r`` from :func:`task_basis`, or a random basis).
+        Finite, orthonormal columns (the task's ``V_r`` from :func:`task_basis`, or a random basis).
 
     Returns
     -------
@@ -62,10 +63,18 @@ def consistency(sigma11, basis):
         ``share_self``, ``share_task``, ``share_outside``: per mode, the shares of
         ``||Sigma11 v_k||^2`` along ``v_k``, along the other columns and outside the basis (sum 1).
     """
-    S = np.asarray(sigma11, dtype=np.float64)
-    V = np.asarray(basis, dtype=np.float64)
-    if S.ndim != 2 or S.shape[0] != S.shape[1]:
+    S = as_matrix("sigma11", sigma11)
+    V = as_matrix("basis", basis)
+    if S.shape[0] != S.shape[1]:
         raise ValueError(f"sigma11 must be square, got shape {S.shape}")
+    scale = float(np.abs(np.diag(S)).sum())
+    if scale == 0:
+        raise ValueError(f"sigma11 must be non-zero with tr |sigma11| > 0 (a correlation of inputs), got diagonal "
+                         f"all zero, shape {S.shape}")
+    asym = float(np.max(np.abs(S - S.T)))
+    if asym > CORRELATION_RTOL * scale:
+        raise ValueError(f"sigma11 must be symmetric (max |sigma11 - sigma11^T| <= {CORRELATION_RTOL:g} tr sigma11), "
+                         f"got {asym:.3g}")
     if V.ndim != 2 or V.shape[0] != S.shape[0] or V.shape[1] > V.shape[0]:
         raise ValueError(f"basis must be ({S.shape[0]}, r) with r <= {S.shape[0]}, got {V.shape}")
     gram_err = np.abs(V.T @ V - np.eye(V.shape[1])).max()
@@ -74,6 +83,10 @@ def consistency(sigma11, basis):
     SV = S @ V
     block = V.T @ SV
     col_sq = np.sum(SV * SV, axis=0)
+    if np.any(col_sq == 0):
+        k = int(np.argmin(col_sq))
+        raise ValueError(f"sigma11 must be non-zero along every basis column (the shares divide by "
+                         f"||sigma11 v_k||^2), but sigma11 v_{k} = 0")
     diag_sq = np.diag(block) ** 2
     in_sq = np.sum(block * block, axis=0)
     share_self = diag_sq / col_sq

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from . import results as _results
 from ._eq13 import _capture_eq13_graph, _check_eq13_weights, _Eq13Net, _side_stream  # noqa: F401
 from ._linalg import random_orthonormal
-from ._validate import as_array, as_positive, check_in_range, check_int
+from ._validate import as_array, as_positive, check_float_dtype, check_in_range, check_int
 from .data import numerical_rank, svd_modes
 from .task import Task, error_threshold, task_from_samples
 
@@ -56,6 +56,8 @@ def decoupled_deep_init(task, n_layers, width=None, u0=1e-3, seed=0, dtype=torch
         Initial mode strength, > 0 (the paper: 0.001).
     seed : int
         Seed of the hidden bases.
+    dtype : torch.dtype
+        A floating-point dtype.
 
     Returns
     -------
@@ -91,6 +93,7 @@ def decoupled_deep_init(task, n_layers, width=None, u0=1e-3, seed=0, dtype=torch
     if width is not None:
         width = check_int("width", width, 1)
     u0 = float(as_positive("u0", u0))
+    check_float_dtype("dtype", dtype)
     U, s, V = svd_modes(task.sigma31)
     Vt = V.T
     r = numerical_rank(s)

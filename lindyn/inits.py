@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ._validate import as_positive, check_choice, check_int
+from ._validate import as_positive, check_choice, check_float_dtype, check_int
 
 __all__ = ["haar_orthogonal", "scaled_gaussian", "glorot_uniform", "random_deep_init", "layer_shapes",
            "end_to_end", "SCHEMES"]
@@ -108,6 +108,8 @@ def random_deep_init(task, n_layers, width, scheme, seed=0, dtype=torch.float64,
     seed : int
     std : float, optional
         Only for ``"gaussian"``: a fixed standard deviation instead of the scaled one.
+    dtype : torch.dtype
+        A floating-point dtype.
 
     Returns
     -------
@@ -115,6 +117,7 @@ def random_deep_init(task, n_layers, width, scheme, seed=0, dtype=torch.float64,
         ``N_l - 1`` matrices ``(out, in)``, input layer first.
     """
     check_choice("scheme", scheme, SCHEMES)
+    check_float_dtype("dtype", dtype)
     if std is not None and scheme != "gaussian":
         raise ValueError(f"std applies only to scheme 'gaussian', got scheme {scheme!r}")
     shapes = layer_shapes(task, n_layers, width)

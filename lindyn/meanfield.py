@@ -18,12 +18,16 @@ from scipy import optimize
 
 from ._validate import as_scalar, check_in_range, check_int
 
-__all__ = ["Z_STEP", "Z_MAX", "Q_MAX", "gauss_average", "qmap", "q_fixed_point", "q_sequence", "chi1",
+__all__ = ["Z_STEP", "Z_MAX", "Q_MAX", "MAX_Q_LAYERS", "gauss_average", "qmap", "q_fixed_point", "q_sequence", "chi1",
            "phi_prime_sq_variance", "jacobian_moments"]
 
 Z_STEP = 0.04
 Z_MAX = 12.0
 Q_MAX = 10.0
+
+#: Most layers :func:`q_sequence` iterates: each layer is one quadrature (~30 us), so 1e5 layers take
+#: ~3 s; deeper requests are almost surely a mistake (the large-depth limit is :func:`q_fixed_point`).
+MAX_Q_LAYERS = 10**5
 _Z = np.linspace(-Z_MAX, Z_MAX, int(round(2 * Z_MAX / Z_STEP)) + 1)
 _WZ = Z_STEP * np.exp(-_Z**2 / 2) / np.sqrt(2 * np.pi)
 
@@ -114,7 +118,7 @@ def q_sequence(q1, g, n_layers):
     g : float
         Gain, in (0, 10] with ``g^2 <= 10``.
     n_layers : int
-        Number of layers ``N_l`` >= 1 (so ``N_l - 1`` applications of the map).
+        Number of layers ``N_l``, in ``[1, MAX_Q_LAYERS]`` (so ``N_l - 1`` applications of the map).
 
     Returns
     -------
@@ -123,7 +127,8 @@ def q_sequence(q1, g, n_layers):
     """
     q = float(_check_q(as_scalar("q1", q1)))
     g = float(check_in_range("g", as_scalar("g", g), 0.0, float(np.sqrt(Q_MAX)), low_open=True))
-    n_layers = check_int("n_layers", n_layers, 1)
+    n_layers = check_int("n_layers", n_layers, 1, MAX_Q_LAYERS,
+                         why="MAX_Q_LAYERS: one quadrature per layer; use q_fixed_point for the deep limit")
     out = [q]
     for _ in range(n_layers - 1):
         out.append(float(qmap(out[-1], g)))
@@ -190,7 +195,7 @@ def jacobian_moments(q1, g, n_layers, weights="orthogonal"):
     g : float
         Gain, with ``g^2 <= 10``.
     n_layers : int
-        ``N_l`` >= 2.
+        ``N_l``, in ``[2, MAX_Q_LAYERS]``.
     weights : {"orthogonal", "gaussian"}
 
     Returns
@@ -201,7 +206,7 @@ def jacobian_moments(q1, g, n_layers, weights="orthogonal"):
     """
     if weights not in ("orthogonal", "gaussian"):
         raise ValueError(f"weights must be 'orthogonal' or 'gaussian', got {weights!r}")
-    n_layers = check_int("n_layers", n_layers, 2)
+    n_layers = check_int("n_layers", n_layers, 2, MAX_Q_LAYERS, why="MAX_Q_LAYERS: one quadrature per layer")
     q = q_sequence(q1, g, n_layers)[:-1]
     log_m1 = float(np.sum(np.log(chi1(g, q))))
     v = float(np.sum(phi_prime_sq_variance(q))) + (len(q) if weights == "gaussian" else 0.0)

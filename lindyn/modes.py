@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validate import as_positive, check_int
+from ._validate import as_positive, as_positive_scalar, as_scalar, check_in_range, check_int
 from .theory import learning_time, mode_strength
 
 __all__ = ["random_init_scale", "offdiagonal_overlap", "rise_delay_bound", "saddle_escape_time",
@@ -109,7 +109,8 @@ def saddle_escape_time(s_lost, s_held, amplitude, tau=1.0):
     s_lost, s_held : float
         Singular value of the mode the saddle misses and of the weaker one it holds; ``s_lost > s_held``.
     amplitude : float
-        Size of the initial push, > 0.
+        Size of the initial push, in ``(0, sqrt(s_lost))``: a push as large as the weights has nothing
+        left to escape (the estimate would be a negative time).
     tau : float
         Time constant, > 0.
 
@@ -117,10 +118,13 @@ def saddle_escape_time(s_lost, s_held, amplitude, tau=1.0):
     -------
     float
     """
-    gap = float(s_lost) - float(s_held)
+    s_lost = as_positive_scalar("s_lost", s_lost)
+    s_held = as_scalar("s_held", s_held)
+    gap = s_lost - s_held
     if not gap > 0:
         raise ValueError(f"s_lost must exceed s_held, got {s_lost!r} and {s_held!r}")
-    amplitude = float(as_positive("amplitude", amplitude))
+    amplitude = float(check_in_range("amplitude", as_scalar("amplitude", amplitude), 0.0, float(np.sqrt(s_lost)),
+                                     low_open=True, high_open=True))
     return float(as_positive("tau", tau)) / gap * float(np.log(np.sqrt(float(s_lost)) / amplitude))
 
 

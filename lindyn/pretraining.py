@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ._validate import check_in_range, check_int
+from ._validate import CORRELATION_RTOL, as_correlation, check_float_dtype, check_in_range, check_int
 
 __all__ = ["autoencoder_fixed_point", "train_autoencoder", "AutoencoderRun", "greedy_pretrain", "Pretrained",
            "layer_modes"]
@@ -34,7 +34,8 @@ def autoencoder_fixed_point(sigma, n_hidden):
     Parameters
     ----------
     sigma : array_like, (n, n)
-        Symmetric positive semi-definite input correlation (a sum over samples).
+        Symmetric positive semi-definite input correlation (a sum over samples), finite and non-zero
+        (checked by :func:`lindyn._validate.as_correlation`).
     n_hidden : int
         Hidden units, >= 1.
 
@@ -45,9 +46,7 @@ def autoencoder_fixed_point(sigma, n_hidden):
         (``Q_k Q_k^T``, the optimal reconstruction map ``D W``), ``min_error`` (``sum_{i > k} lambda_i``)
         and ``initial_error`` (``tr sigma``, the error of the zero map).
     """
-    S = np.asarray(sigma, dtype=np.float64)
-    if S.ndim != 2 or S.shape[0] != S.shape[1]:
-        raise ValueError(f"sigma must be a square matrix, got shape {S.shape}")
+    S = as_correlation("sigma", sigma)
     n_hidden = check_int("n_hidden", n_hidden, 1)
     lam, Q = np.linalg.eigh((S + S.T) / 2)
     lam, Q = lam[::-1], Q[:, ::-1]
@@ -98,9 +97,11 @@ def train_autoencoder(sigma, encoder, decoder=None, rate_factor=0.5, fraction=1e
     Parameters
     ----------
     sigma : torch.Tensor, (n, n) or (B, n, n)
-        Input correlation(s), symmetric positive semi-definite.
+        Input correlation(s): finite, symmetric, positive semi-definite and non-zero, each up to
+        ``max(CORRELATION_RTOL, n eps) tr Sigma`` (:data:`lindyn._validate.CORRELATION_RTOL`; ``eps`` of
+        sigma's dtype, for a Sigma formed in float32), and floating point.
     encoder : torch.Tensor, (out, in) or (B, out, in)
-        Initial encoder (the layer's weights before pretraining).
+        Initial encoder (the layer's weights before pretraining), floating point.
     decoder : torch.Tensor, optional
         Initial decoder; default the encoder's transpose (a balanced start, so that ``M = I`` at the
         fixed point).
@@ -120,6 +121,21 @@ def train_autoencoder(sigma, encoder, decoder=None, rate_factor=0.5, fraction=1e
     max_steps = check_int("max_steps", max_steps, 1)
     if not isinstance(encoder, torch.Tensor) or not isinstance(sigma, torch.Tensor):
         raise TypeError("sigma and encoder must be torch tensors")
+    check_float_dtype("encoder.dtype", encoder.dtype)
+    check_float_dtype("sigma.dtype", sigma.dtype)
+    if decoder is not None:
+        if not isinstance(decoder, torch.Tensor):
+            raise TypeError("decoder must be a torch tensor")
+        check_float_dtype("decoder.dtype", decoder.dtype)
+    if sigma.dim() not in (2, 3) or encoder.dim() not in (2, 3):
+        raise ValueError(f"sigma and encoder must be (n, n) / (out, in) or batched (B, n, n) / (B, out, in), got "
+                         f"shapes {tuple(sigma.shape)} and {tuple(encoder.shape)}")
+    if sigma.numel() == 0 or encoder.numel() == 0:
+        raise ValueError(f"sigma and encoder must not be empty, got shapes {tuple(sigma.shape)} and "
+                         f"{tuple(encoder.shape)}")
+    for name, t in (("sigma", sigma), ("encoder", encoder), ("decoder", decoder)):
+        if t is not None and not bool(torch.isfinite(t).all()):
+            raise ValueError(f"{name} must be finite (no NaN or inf)")
     squeeze = encoder.dim() == 2
     W = encoder.unsqueeze(0) if squeeze else encoder
     S = sigma.unsqueeze(0) if sigma.dim() == 2 else sigma
@@ -132,7 +148,25 @@ def train_autoencoder(sigma, encoder, decoder=None, rate_factor=0.5, fraction=1e
         raise ValueError(f"decoder must have shape ({n}, {h}), got {tuple(decoder.shape)}")
     dtype, device = W.dtype, W.device
     # Work in the eigenbasis of Sigma (exact): W Sigma is then a column scaling.
-    lam, Q = torch.linalg.eigh(((S + S.transpose(1, 2)) / 2).to(torch.float64))
+    S64 = S.to(torch.float64)
+    trace = S64.diagonal(dim1=1, dim2=2).sum(1)
+    # A Sigma formed in float32 (W Sigma W^T of the layer below) carries round-off of about n eps_32 of its
+    # trace, so the tolerance is the larger of that and the float64 one.
+    rtol = max(CORRELATION_RTOL, n * torch.finfo(sigma.dtype).eps)
+    tol = rtol * trace.abs()
+    if bool((trace < 0).any()):
+        raise ValueError(f"sigma must be positive semi-definite (a sum of x x^T), got tr sigma = "
+                         f"{float(trace.min()):.6g} < 0")
+    if not bool((trace > 0).all()):
+        raise ValueError("sigma must be non-zero (a correlation of inputs that are not all zero), got tr sigma = 0")
+    asym = (S64 - S64.transpose(1, 2)).abs().amax((1, 2))
+    if bool((asym > tol).any()):
+        raise ValueError(f"sigma must be symmetric (max |sigma - sigma^T| <= {rtol:.3g} tr sigma), got "
+                         f"{float((asym / trace).max()):.3g} tr sigma")
+    lam, Q = torch.linalg.eigh((S64 + S64.transpose(1, 2)) / 2)
+    if bool((lam[:, 0] < -tol).any()):
+        raise ValueError(f"sigma must be positive semi-definite (a sum of x x^T): its smallest eigenvalue is "
+                         f"{float((lam[:, 0] / trace).min()):.3g} tr sigma < -{rtol:.3g} tr sigma")
     lam, Q = lam.flip(-1).clamp_min(0), Q.flip(-1)
     k = min(h, n)
     e_min = lam[:, k:].sum(1).cpu().numpy()

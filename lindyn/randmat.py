@@ -10,6 +10,7 @@ gives the exact finite-``N`` second moment.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 from scipy import integrate, special
@@ -17,7 +18,14 @@ from scipy import integrate, special
 from ._validate import as_array, check_in_range, check_int
 
 __all__ = ["product_radial_cdf", "product_origin_fraction", "fuss_catalan_edge", "fuss_catalan_moment",
-           "fuss_catalan_density", "fuss_catalan_cdf", "gaussian_product_moment2"]
+           "fuss_catalan_density", "fuss_catalan_cdf", "gaussian_product_moment2",
+           "MAX_FACTORS"]
+
+#: Most factors :func:`gaussian_product_moment2` iterates (one Python step each, ~0.5 s for 1e6).
+MAX_FACTORS = 10**6
+#: Largest ``k`` of :func:`fuss_catalan_edge`: its edge, about ``e (k+1)``, stays far inside float64.
+MAX_EDGE_K = 10**300
+_LN2, _LOG_MAX = math.log(2.0), math.log(np.finfo(float).max)
 
 
 def product_radial_cdf(r, k):
@@ -82,9 +90,26 @@ def product_origin_fraction(k, bin_width=0.1):
 
 
 def fuss_catalan_edge(k):
-    """Upper edge ``(k+1)^(k+1) / k^k`` of the Fuss-Catalan law (squared singular values, Fig 6B)."""
-    k = check_int("k", k, 1)
-    return float(np.exp((k + 1) * np.log(k + 1) - k * np.log(k)))
+    """Upper edge ``(k+1)^(k+1) / k^k`` of the Fuss-Catalan law (squared singular values, Fig 6B).
+
+    Correctly rounded from the exact rational for ``k <= 1000``; beyond, as
+    ``(k+1) exp(k log1p(1/k))`` (relative error a few ulp; it tends to ``e (k+1)``), where the
+    difference of logs ``(k+1) log(k+1) - k log k`` would cancel to nothing (it gave 1.0 at ``k = 1e18``).
+
+    Parameters
+    ----------
+    k : int
+        Number of factors, in ``[1, 10**300]`` (the edge, about ``e (k+1)``, stays inside float64).
+
+    Examples
+    --------
+    >>> fuss_catalan_edge(1), fuss_catalan_edge(2)
+    (4.0, 6.75)
+    """
+    k = check_int("k", k, 1, MAX_EDGE_K, why="the edge, about e (k+1), must stay inside float64")
+    if k <= 1000:
+        return float(Fraction((k + 1) ** (k + 1), k**k))
+    return float((k + 1) * math.exp(k * math.log1p(1.0 / k)))
 
 
 def fuss_catalan_moment(m, k):
@@ -205,7 +230,7 @@ def fuss_catalan_cdf(x, k):
     return out.reshape(x.shape)
 
 
-def gaussian_product_moment2(k, n):
+def gaussian_product_moment2(k, n, log=False):
     r"""Exact :math:`E\,\frac{1}{N}\mathrm{tr}(P^TP)^2` for a product of ``k`` real ``N x N`` Gaussian matrices.
 
     Entries have variance ``1/N``. With :math:`A_j = P_j P_j^T`, Wick's theorem gives, for one more
@@ -216,9 +241,12 @@ def gaussian_product_moment2(k, n):
     Parameters
     ----------
     k : int
-        Number of factors, >= 1.
+        Number of factors, in ``[1, MAX_FACTORS]``.
     n : int
         Matrix size, >= 1.
+    log : bool
+        Return the natural logarithm of the moment (finite for every ``k``, ``n``). Without it, a moment
+        beyond float64 (about ``3^k`` at ``n = 1``) raises a ValueError naming the largest ``k`` that fits.
 
     Returns
     -------
@@ -229,10 +257,26 @@ def gaussian_product_moment2(k, n):
     >>> gaussian_product_moment2(1, 10)      # Wishart: 2 + 1/N
     2.1
     """
-    k = check_int("k", k, 1)
+    k = check_int("k", k, 1, MAX_FACTORS, why="MAX_FACTORS: one step per factor")
     n = check_int("n", n, 1)
+    if not isinstance(log, bool):
+        raise TypeError(f"log must be True or False, got {log!r}")
     sq_tr, tr_sq = float(n) ** 2, float(n)
-    for _ in range(k):
+    # Rescale by powers of two, which is exact: the recursion is linear, so the values are bit for bit
+    # those of the unscaled loop wherever that loop does not overflow.
+    exp2, k_fits = 0, k
+    for j in range(k):
         sq_tr, tr_sq = sq_tr + 2 * tr_sq / n, sq_tr / n + (1 + 1 / n) * tr_sq
-    return tr_sq / n
+        if k_fits == k and math.log(tr_sq / n) + exp2 * _LN2 > _LOG_MAX:
+            k_fits = j
+        if tr_sq > 2.0**900:
+            sq_tr, tr_sq, exp2 = sq_tr * 2.0**-600, tr_sq * 2.0**-600, exp2 + 600
+    log_value = math.log(tr_sq / n) + exp2 * _LN2
+    if log:
+        return log_value
+    if k_fits < k:
+        raise ValueError(f"gaussian_product_moment2: the moment is 1e{log_value / math.log(10):.1f} "
+                         f"for k = {k}, n = {n}, beyond float64; k must be <= {k_fits} for n = {n}, or pass log=True "
+                         f"for its natural logarithm")
+    return math.ldexp(tr_sq / n, exp2)
 

@@ -14,7 +14,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ._validate import check_in_range, check_shape
+from ._validate import CORRELATION_RTOL, as_correlation, as_matrix, as_scalar, check_in_range, check_int
 
 __all__ = ["Task", "task_from_samples", "error_threshold", "divergence_limit", "DIVERGENCE_FACTOR"]
 
@@ -34,6 +34,15 @@ class Task:
     n_samples : int
     source : str
         Where the samples came from (shown with every result).
+
+    Raises
+    ------
+    ValueError
+        At construction, for statistics that no data can have: ``sigma11`` not square, not finite, zero,
+        not symmetric or not positive semi-definite (:func:`lindyn._validate.as_correlation`, a Cholesky
+        factorisation, not an eigendecomposition); ``sigma31`` of the wrong shape or not finite;
+        ``y_sq < 0``, or ``y_sq`` too small for ``sigma31`` (``sum_i Sigma31_ij^2 <= y_sq Sigma11_jj``
+        by Cauchy-Schwarz); ``n_samples < 1``.
     """
 
     sigma11: np.ndarray
@@ -41,6 +50,30 @@ class Task:
     y_sq: float
     n_samples: int
     source: str
+
+    def __post_init__(self):
+        s11 = as_correlation("sigma11", self.sigma11)
+        n1 = s11.shape[0]
+        s31 = as_matrix("sigma31", self.sigma31, (None, n1))
+        y_sq = as_scalar("y_sq", self.y_sq)
+        if y_sq < 0:
+            raise ValueError(f"y_sq must be >= 0 (a sum of squared outputs), got {y_sq!r}")
+        # Cauchy-Schwarz per input: ||sum_mu y x_j||^2 <= sum ||y||^2 sum x_j^2, up to round-off.
+        col_sq = np.sum(s31 * s31, axis=0)
+        bound = y_sq * np.diag(s11)
+        excess = col_sq - bound
+        if np.any(excess > CORRELATION_RTOL * (bound + col_sq) + 1e-300):
+            j = int(np.argmax(excess))
+            raise ValueError(f"y_sq must be >= sum_i sigma31[i, j]^2 / sigma11[j, j] for every input j "
+                             f"(Cauchy-Schwarz), but at j = {j}: {col_sq[j]:.6g} > y_sq * {np.diag(s11)[j]:.6g}; "
+                             f"got y_sq = {y_sq!r}")
+        n_samples = check_int("n_samples", self.n_samples, 1)
+        if not isinstance(self.source, str):
+            raise TypeError(f"source must be a string, got {type(self.source).__name__}")
+        object.__setattr__(self, "sigma11", s11)
+        object.__setattr__(self, "sigma31", s31)
+        object.__setattr__(self, "y_sq", y_sq)
+        object.__setattr__(self, "n_samples", n_samples)
 
     @cached_property
     def sigma11_eigh(self):
@@ -79,7 +112,9 @@ def task_from_samples(inputs, outputs, source):
     Parameters
     ----------
     inputs : array_like, (N1, P)
+        Real, finite, not all zero.
     outputs : array_like, (N3, P)
+        Real, finite.
     source : str
         Description of the data (for provenance).
 
@@ -87,10 +122,11 @@ def task_from_samples(inputs, outputs, source):
     -------
     Task
     """
-    X = np.asarray(inputs, dtype=np.float64)
-    Y = np.asarray(outputs, dtype=np.float64)
-    check_shape("inputs", X, (None, None))
-    check_shape("outputs", Y, (None, X.shape[1]))
+    X = as_matrix("inputs", inputs)
+    Y = as_matrix("outputs", outputs, (None, X.shape[1]))
+    if not np.any(X):
+        raise ValueError(f"inputs must not be all zero (their correlation would be the zero matrix), got all zeros "
+                         f"of shape {X.shape}")
     return Task(X @ X.T, Y @ X.T, float(np.sum(Y * Y)), int(X.shape[1]), str(source))
 
 

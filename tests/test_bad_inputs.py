@@ -14,7 +14,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from lindyn import book, data, dynamics, landscape, theory, theory_shallow
+import torch
+
+from lindyn import (book, consistency, data, deep, dynamics, inits, landscape, meanfield, modes, pretraining, randmat,
+                    task, theory, theory_shallow)
 from lindyn._linalg import random_orthonormal
 
 NAN, INF = float("nan"), float("inf")
@@ -213,6 +216,62 @@ ROWS = [
     row(random_orthonormal, 0, 2, 1, exc=TypeError, match=r"rng must be a numpy.random.Generator"),
 ]
 
+# ---- issue 23, "Silent: bad statistics accepted": each case once returned NaN, inf, zeros or a wrong number
+_G = np.random.default_rng(5)
+XS, YS = _G.normal(size=(4, 20)), _G.normal(size=(2, 20))
+TASK = task.task_from_samples(XS, YS, "bad-input table")
+S11, S31T, YSQ = TASK.sigma11, TASK.sigma31, TASK.y_sq
+NOT_PSD = np.array([[1.0, 0.9, 0.9], [0.9, 1.0, -0.9], [0.9, -0.9, 1.0]])   # pairwise fine, eigenvalue -0.8
+ENC = torch.full((2, 3), 0.1, dtype=torch.float64)
+U3 = np.linalg.qr(_G.normal(size=(3, 2)))[0]
+
+STATS_ROWS = [
+    row(task.task_from_samples, np.full((4, 20), NAN), YS, "x", match=r"inputs must be finite"),
+    row(task.task_from_samples, XS, np.full((2, 20), INF), "x", match=r"outputs must be finite"),
+    row(task.task_from_samples, XS + 1j, YS, "x", exc=TypeError, match=r"inputs must be real, got complex"),
+    row(task.task_from_samples, np.zeros((4, 20)), YS, "x", match=r"inputs must not be all zero"),
+    row(task.task_from_samples, np.zeros((4, 0)), np.zeros((2, 0)), "x", match=r"inputs must not be empty"),
+    row(task.Task, S11, S31T, -5.0, 20, "x", match=r"y_sq must be >= 0"),
+    row(task.Task, S11, S31T, 1e-3, 20, "x", match=r"y_sq must be >= sum_i sigma31\[i, j\]\^2 / sigma11\[j, j\]"),
+    row(task.Task, S11, S31T, NAN, 20, "x", match=r"y_sq must be finite"),
+    row(task.Task, S11, S31T, YSQ, 0, "x", match=r"n_samples must be an integer >= 1"),
+    row(task.Task, S11, S31T, YSQ, 20.0, "x", exc=TypeError, match=r"n_samples must be an integer"),
+    row(task.Task, S11 + np.triu(np.ones((4, 4)), 1), S31T, YSQ, 20, "x", match=r"sigma11 must be symmetric"),
+    row(task.Task, -S11, S31T, YSQ, 20, "x", match=r"sigma11 must be positive semi-definite"),
+    row(task.Task, NOT_PSD, np.zeros((1, 3)), 1.0, 20, "x", match=r"sigma11 must be positive semi-definite"),
+    row(task.Task, np.zeros((4, 4)), np.zeros((2, 4)), 1.0, 20, "x", match=r"sigma11 must be non-zero"),
+    row(task.Task, S11[:3], S31T, YSQ, 20, "x", match=r"sigma11 must be a square matrix"),
+    row(task.Task, S11, S31T[:, :3], YSQ, 20, "x", match=r"sigma31 must have shape \(any, 4\)"),
+    row(task.Task, S11, S31T, YSQ, 20, b"x", exc=TypeError, match=r"source must be a string"),
+    row(deep.decoupled_deep_init, TASK, 4, dtype=torch.int64, match=r"dtype must be a floating-point torch dtype"),
+    row(inits.random_deep_init, TASK, 4, 3, "gaussian", dtype=torch.int32,
+        match=r"dtype must be a floating-point torch dtype"),
+    row(pretraining.train_autoencoder, torch.eye(3, dtype=torch.int64), ENC.long(),
+        match=r"encoder.dtype must be a floating-point torch dtype"),
+    row(pretraining.train_autoencoder, torch.zeros(3, 3, dtype=torch.float64), ENC, match=r"sigma must be non-zero"),
+    row(pretraining.train_autoencoder, -torch.eye(3, dtype=torch.float64), ENC,
+        match=r"sigma must be positive semi-definite .*tr sigma = -3 < 0"),
+    row(pretraining.train_autoencoder, torch.diag(torch.tensor([1.0, 1.0, -0.5], dtype=torch.float64)), ENC,
+        match=r"sigma must be positive semi-definite"),
+    row(pretraining.train_autoencoder, torch.full((3, 3), NAN, dtype=torch.float64), ENC,
+        match=r"sigma must be finite"),
+    row(pretraining.autoencoder_fixed_point, -np.eye(3), 2, match=r"sigma must be positive semi-definite"),
+    row(pretraining.autoencoder_fixed_point, np.triu(np.ones((3, 3))), 2, match=r"sigma must be symmetric"),
+    row(pretraining.autoencoder_fixed_point, np.full((3, 3), INF), 2, match=r"sigma must be finite"),
+    row(pretraining.autoencoder_fixed_point, np.zeros((0, 0)), 2, match=r"sigma must not be empty"),
+    row(consistency.consistency, np.full((3, 3), NAN), U3, match=r"sigma11 must be finite"),
+    row(consistency.consistency, np.zeros((3, 3)), U3, match=r"sigma11 must be non-zero"),
+    row(consistency.consistency, np.diag([1.0, 0.0, 0.0]), np.eye(3)[:, 1:], match=r"sigma11 must be non-zero along"),
+    row(modes.saddle_escape_time, 2.0, 1.0, 1.5, match=r"amplitude must lie in \(0.0, 1.414"),
+    row(modes.saddle_escape_time, NAN, 1.0, 0.1, match=r"s_lost must be finite"),
+    row(meanfield.q_sequence, 1.0, 1.5, 10**8, match=r"n_layers must be an integer <= 100000 \(MAX_Q_LAYERS"),
+    row(meanfield.jacobian_moments, 1.0, 1.5, 10**8, match=r"n_layers must be an integer <= 100000"),
+    row(randmat.gaussian_product_moment2, 2000, 1, match=r"k must be <= 646 for n = 1, or pass log=True"),
+    row(randmat.gaussian_product_moment2, 10**9, 5, match=r"k must be an integer <= 1000000"),
+    row(randmat.fuss_catalan_edge, 10**301, match=r"k must be an integer <= 10{300} \(the edge"),
+]
+ROWS += STATS_ROWS
+
 
 @pytest.mark.parametrize("func, args, kwargs, exc, match", ROWS)
 def test_bad_input_is_rejected_by_name(func, args, kwargs, exc, match):
@@ -235,6 +294,33 @@ def test_the_table_covers_every_public_function():
 
 
 # ---- right answers where the old code returned NaN, inf or a few digits
+
+
+def test_fuss_catalan_edge_at_huge_k():
+    # (k+1)^(k+1)/k^k = (k+1)(1+1/k)^k -> e (k+1); the old difference of logs gave 1.0 at k = 1e18
+    assert_allclose(randmat.fuss_catalan_edge(10**18), np.e * (10**18 + 1), rtol=1e-15)
+    # both branches agree with the exact rational where they meet (the rational is correctly rounded)
+    from fractions import Fraction
+    assert_allclose(randmat.fuss_catalan_edge(1001), float(Fraction(1002**1002, 1001**1001)), rtol=4e-16)
+    assert randmat.fuss_catalan_edge(1) == 4.0 and randmat.fuss_catalan_edge(2) == 6.75
+
+
+def test_gaussian_product_moment2_in_logs():
+    # n = 1: every factor is a scalar Gaussian z, E z^4 = 3, so the moment is exactly 3^k
+    assert randmat.gaussian_product_moment2(646, 1) == pytest.approx(3.0**646, rel=1e-13)
+    assert randmat.gaussian_product_moment2(2000, 1, log=True) == pytest.approx(2000 * np.log(3.0), rel=1e-13)
+    direct = randmat.gaussian_product_moment2(5, 7)
+    assert randmat.gaussian_product_moment2(5, 7, log=True) == pytest.approx(np.log(direct), rel=1e-15)
+
+
+def test_saddle_escape_time_is_positive_up_to_the_edge():
+    assert modes.saddle_escape_time(2.0, 1.0, 1.4) > 0
+
+
+def test_task_accepts_round_off_asymmetry():
+    S = S11.copy()
+    S[0, 1] = np.nextafter(S[0, 1], np.inf)
+    assert task.Task(S, S31T, YSQ, 20, "x").n_samples == 20
 
 
 @pytest.mark.parametrize("diff", [0.0, 1e-15, 1e-11, 1e-6, 1e-3])
