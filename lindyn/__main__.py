@@ -3,6 +3,9 @@
     python -m lindyn list                                   the experiments, their claims and costs
     python -m lindyn reproduce NAME|all --scale laptop|paper run, write results/NAME_SCALE.json, print verdicts
     python -m lindyn verify NAME|all --scale paper|laptop   re-run a result's configuration here, compare numbers
+    python -m lindyn reproduce NAME --set KEY=VALUE ...     one parameter changed: results/custom/, verdicts
+    python -m lindyn show NAME                              an experiment's parameters, meaning, allowed values
+    python -m lindyn plot NAME RESULT.json                  the figure of a result file, as PNG and PDF
     python -m lindyn download-mnist DIR                     fetch and verify the MNIST training files
     python -m lindyn mnist-stats DIR                        recompute the shipped MNIST statistics
 
@@ -18,7 +21,7 @@ import time
 import urllib.error
 from pathlib import Path
 
-from . import experiments, mnist, results
+from . import cli_custom, experiments, mnist, results
 
 
 class UserError(Exception):
@@ -81,6 +84,8 @@ def _names(args):
 
 
 def cmd_reproduce(args):
+    if args.set:
+        return cli_custom.cmd_reproduce_custom(args)
     device = _device(args.device)
     names = _names(args)
     if args.workers > 1:
@@ -157,6 +162,7 @@ def main(argv=None):
     rep.add_argument("--quiet", action="store_true", help="no progress bars")
     rep.add_argument("--workers", type=int, default=1,
                      help="parallel CPU processes, for experiments that support them (fig4)")
+    cli_custom.add_set_argument(rep)
     ver = sub.add_parser("verify", help="re-run a result file's configuration here and compare it number by number")
     ver.add_argument("experiment", help=f"one of {experiments.names()} or 'all'")
     ver.add_argument("--scale", default="paper", help="which result file: results/NAME_SCALE.json")
@@ -173,9 +179,10 @@ def main(argv=None):
     st = sub.add_parser("mnist-stats", help="recompute the shipped MNIST statistics from IDX files")
     st.add_argument("directory")
     st.add_argument("--out", default="mnist50k_stats.npz")
+    cli_custom.add_parsers(sub)
     args = parser.parse_args(argv)
     handler = {"list": cmd_list, "reproduce": cmd_reproduce, "verify": cmd_verify, "download-mnist": cmd_download,
-               "mnist-stats": cmd_stats}[args.command]
+               "mnist-stats": cmd_stats, **cli_custom.HANDLERS}[args.command]
     try:
         return handler(args)
     except KeyboardInterrupt:

@@ -113,7 +113,10 @@ def cached(name, cfg, scale="custom", *, refresh=False, **run_kwargs):
     leaves the cache alone (neither read nor written), so a run under unusual conditions (a forced BLAS
     kernel, say) cannot leave its numbers for later runs.
     """
+    from .params import validate
+
     module = get(name)
+    cfg = validate(name, cfg)
     key = results.result_key(name, cfg)
     path = cache_path(name, cfg)
     no_cache = _flag("LINDYN_NO_CACHE")
