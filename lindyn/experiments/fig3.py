@@ -26,7 +26,8 @@ NAME = "fig3"
 TITLE = "Fig 3: mode strengths from small random weights, linear and tanh, against Eq 12 and the exact solution"
 CHAPTER = "three_layer"
 CLAIMS = (5, 6)
-COST = {"laptop": "about 6 s measured on 2 CPU cores (20 seeds)", "paper": "16 s measured on 2 CPU cores (100 seeds)"}
+COST = {"laptop": "15 s of CPU time measured (20 seeds, 10 at N2 = 64); 31 s wall on 2 busy cores",
+        "paper": "84 s of CPU time measured (100 seeds, 100 at N2 = 64); 270 s wall on 2 busy cores"}
 ACTIVATIONS = ("linear", "tanh")
 
 
@@ -320,15 +321,16 @@ def plot(result, panel="left"):
                         fmt="o", ms=3, capsize=2, color=MODE_COLORS[1 + 3 * k], label=f"{act} (simulated)")
         ax.plot(idx, lin["delay_pred"], "k_", ms=9, mew=1.5, label="exact solution + step-size delay")
         ax.plot(idx, theory.discrete_half_time_delay(s, u0, cfg["lr"]), "k:", lw=0.8, label="step-size delay alone")
-        ax.set(title=f"Fig 3 right: delay behind Eq 12, N2 = {cfg['n_hidden']} ({cfg['n_seeds']} seeds)")
+        ax.set(title=f"Fig 3 right: delay behind Eq 12, $N_2 = {cfg['n_hidden']}$ ({cfg['n_seeds']} seeds)")
         ax = axes[1]
-        for k, (x, label) in enumerate(((lin, f"N2 = {cfg['n_hidden']}"), (wide, f"N2 = {cfg['wide_hidden']}"))):
+        for k, (x, label) in enumerate(((lin, f"$N_2 = {cfg['n_hidden']}$"), (wide, f"$N_2 = {cfg['wide_hidden']}$"))):
             net = "linear" if k == 0 else "wide"
             ax.errorbar(idx + 0.15 * (2 * k - 1), floats(d[net]["delay_mean"]), yerr=floats(d[net]["delay_std"]),
                         fmt="o", ms=3, capsize=2, color=MODE_COLORS[1 + 2 * k], label=f"linear, {label}")
             ax.plot(idx + 0.15 * (2 * k - 1), x["delay_pred"], "_", color="k", ms=7, mew=1.2)
         ax.plot([], [], "k_", ms=7, label="exact + step, each")
-        ax.set(title="hidden layer as wide as rank(Sigma31), and twice as wide")
+        ax.set(title=f"linear: $N_2$ = rank $\\Sigma^{{31}}$ = {s.size}, and $N_2 = {cfg['wide_hidden']}$ "
+                     f"({cfg['wide_seeds']} seeds)")
         for ax in axes:
             ax.axhline(0, color="k", lw=0.8)
             ax.set(xlabel="mode $\\alpha$")
