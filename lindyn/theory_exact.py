@@ -30,7 +30,8 @@ Evaluation
 ----------
 Evaluated in one go, :math:`M` holds :math:`e^{2 s_1 t/\tau}|Q_0|^2` beside 1: on the Fig 3 task its
 condition number is 1e19 at :math:`t = \tau/2` and 2e21 at :math:`1.5\tau` (measured), and float64
-then returns the weak modes' strengths with errors of order 100%. Two things make it stable. (i) In :math:`F_\lambda`'s eigenbasis, which the singular vectors of :math:`S` give in closed form,
+then returns the weak modes' strengths with errors of order 100%. Two things make it stable. (i) In
+:math:`F_\lambda`'s eigenbasis, which the singular vectors of :math:`S` give in closed form,
 :math:`e^{F_\lambda t}` and :math:`K` are diagonal (eigenvalues :math:`\pm\mu_\alpha = \pm\sqrt{s_\alpha^2 +
 \lambda^2/4}` and :math:`\mp\lambda/2` on the null spaces, which are compressed to at most ``N2``
 directions each by a QR factorisation, since only their Gram matrix enters). (ii) The formula is the
