@@ -33,12 +33,14 @@ def _problem(n1=5, n3=6, seed=0, s=None):
 
 
 def _balanced(sigma31, n2, scale, seed=1, balance=0.0):
-    """A coupled start with W32^T W32 - W21 W21^T = balance * I exactly: W21 = R D A^T, W32 = B E R^T."""
+    """A coupled start with W32^T W32 - W21 W21^T = balance * I exactly: W21 = R D A^T, W32 = B E R^T
+    (with ``k = min(N1, N3, N2)`` columns of R: for N2 > k only zero-balanced starts exist this way)."""
     n3, n1 = sigma31.shape
+    k = min(n1, n3, n2)
     rng = np.random.default_rng(seed)
-    R = random_orthonormal(rng, n2, n2)
-    A, B = random_orthonormal(rng, n1, n2), random_orthonormal(rng, n3, n2)
-    d = scale * rng.uniform(0.5, 2.0, n2)
+    R = random_orthonormal(rng, n2, k)
+    A, B = random_orthonormal(rng, n1, k), random_orthonormal(rng, n3, k)
+    d = scale * rng.uniform(0.5, 2.0, k)
     return R @ np.diag(d) @ A.T, B @ np.diag(np.sqrt(d**2 + balance)) @ R.T
 
 
@@ -75,10 +77,11 @@ def test_lambda_balanced_decoupled_start_is_corrected_eq26():
     assert_allclose(t, theory.unbalanced_learning_time(a0, b0, s, tau=1.5, eps=0.01), rtol=1e-11)
 
 
-@pytest.mark.parametrize("balance", [0.0, 0.2])
-def test_coupled_balanced_start_against_eq2(balance):
+@pytest.mark.parametrize("balance, n2", [(0.0, 4), (0.2, 4), (0.0, 8)])
+def test_coupled_balanced_start_against_eq2(balance, n2):
+    """Hidden layers narrower and wider (N2 = 8 > N1 = 5) than the inputs."""
     S = _problem()
-    W21, W32 = _balanced(S, 4, 0.05, balance=balance)
+    W21, W32 = _balanced(S, n2, 0.05, balance=balance)
     t = np.linspace(0, 8, 9)
     a, b = _flow(S, W21, W32, t)
     prod = theory.exact_product(S, W21, W32, t, balance=balance)
