@@ -242,7 +242,8 @@ def numbers(result):
             "lin_32": float(mean["linear"][-1]), "tanh_32": float(mean["tanh"][-1]),
             "exact_32": float(lin["delay_pred"][-1]), "exact_max": float(lin["delay_pred"].max()),
             "bound_min": float(bound.min()), "bound_max": float(bound.max()),
-            "mean_slope": lin["slope"], "exact_slope": lin["slope_pred"], "slope_tol": lin["slope_tol"],
+            "mean_slope": lin["slope"], "exact_slope": lin["slope_pred"], "exact_slope_tol": lin["slope_tol"],
+            "slope_tol": float(np.log1p(bound.max()) / np.log(s[0] / s[-1])),
             "n_seeds": result.config["n_seeds"],
             "step_delay": float(theory.discrete_half_time_delay(s, u0, lr).max()),
             "seed_spread": float(np.sqrt(2 / result.config["n_hidden"]) / np.log(s[-1] / u0)),
@@ -263,7 +264,7 @@ def numbers(result):
 
 _DIGITS = {"pred_rms_pct": 2, "pred_max_pct": 2, "eq12_rms_pct": 2, "eq12_max_pct": 2, "eq12_own_rms_pct": 2,
            "wide_pred_rms_pct": 2, "wide_pred_max_pct": 2, "pred_worst": 2, "wide_worst": 2, "tol_min": 1,
-           "tol_max": 1, "mean_err_max": 1}
+           "tol_max": 1, "mean_err_max": 1, "exact_slope_tol": 1}
 
 
 def prose_numbers(result):
