@@ -5,7 +5,8 @@ equation it implements. Time ``t`` is measured in the same unit as ``tau``; for 
 rule of Eq 1 with learning rate ``lr``, ``tau = 1 / lr`` and ``t`` counts full-batch iterations.
 
 The functions live in modules by subject and are all found here: one mode of the three-layer network
-(:mod:`lindyn.theory_shallow`: Eqs 8-12, Appendix A), deep networks (:mod:`lindyn.theory_deep`: Eqs
+(:mod:`lindyn.theory_shallow`: Eqs 8-12, Appendix A), the exact solution of Eq 2 from any balanced start,
+coupled modes included (:mod:`lindyn.theory_exact`: beyond the paper), deep networks (:mod:`lindyn.theory_deep`: Eqs
 15-17, Appendix B), products of random matrices (:mod:`lindyn.randmat`: Figs 6B/C) and the q-map of
 nonlinear networks (:mod:`lindyn.meanfield`: Eqs 47-49, Fig 7).
 """
@@ -31,6 +32,7 @@ from .theory_deep import (
     deep_rate,
     optimal_learning_rate,
 )
+from .theory_exact import exact_half_time, exact_mode_strengths, exact_product, exact_riccati, imbalance
 from .theory_shallow import (
     balanced_rate,
     discrete_half_time_delay,
@@ -46,4 +48,5 @@ from .theory_shallow import (
 __all__ = ["mode_velocity", "mode_energy", "balanced_rate", "mode_strength", "learning_time", "learning_time_limit",
            "discrete_half_time_delay", "unbalanced_learning_time", "eq26_as_printed",
            "deep_mode_velocity", "deep_rate", "deep_learning_time", "deep_mode_strength", "deep_learning_time_limit",
-           "deep_hessian_eigenvalue", "optimal_learning_rate"]
+           "deep_hessian_eigenvalue", "optimal_learning_rate",
+           "exact_riccati", "exact_product", "exact_mode_strengths", "exact_half_time", "imbalance"]

@@ -9,7 +9,7 @@ from lindyn import claims, experiments, results
 SMALL = {"levels": 3, "n_features": 30, "lr": 0.01, "n_steps": 600, "n_hidden": 8}
 TINY = {
     "fig2": dict(SMALL, rate_halvings=2, check_n_t=301),
-    "fig3": dict(SMALL, n_seeds=2),
+    "fig3": dict(SMALL, n_seeds=2, lr=0.005, n_steps=1200, wide_hidden=16, wide_seeds=2, wide_steps=1200),
     "energy": dict(SMALL, n_chunks=3, chunk=50, under_seeds=2, n_under=4, under_steps=600, escape_steps=300),
     "conservation": dict(SMALL, n_chunks=3, chunk=50, drift_rates=[0.02, 0.01]),
     "unbalanced": {"c0": [1e-2, 1.0]},
