@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-__all__ = ["glue_number", "glue_numbers", "round_sig", "fmt_bound", "use_style", "MODE_COLORS"]
+__all__ = ["glue_value", "glue_number", "glue_numbers", "GLUE_SOURCE_KEY", "round_sig", "fmt_bound", "use_style", "MODE_COLORS"]
 
 MODE_COLORS = ("#1b4f72", "#2e86c1", "#17a589", "#d4ac0d", "#ca6f1e", "#a93226", "#6c3483", "#5d6d7e")
 
@@ -104,7 +104,38 @@ def _short(x, digits):
     return f"{x:.{decimals}f}"
 
 
-def glue_number(name, value, digits=3):
+def _source_of(source):
+    """``{"experiment", "scale"}`` of a result (or of an ``(experiment, scale)`` pair), or ``None``."""
+    if source is None:
+        return None
+    if hasattr(source, "experiment") and hasattr(source, "scale"):
+        return {"experiment": source.experiment, "scale": source.scale}
+    experiment, scale = source
+    return {"experiment": str(experiment), "scale": str(scale)}
+
+
+GLUE_SOURCE_KEY = "lindyn_source"
+"""Metadata key of a glued number's source result: which experiment and scale computed it. A test reads
+it to make sure no chapter summary quotes a laptop number where a paper-scale result is committed."""
+
+
+def glue_value(name, value, source=None):
+    """``myst_nb.glue(name, value, display=False)``, with the source result recorded in the output's metadata."""
+    from IPython.core.formatters import format_display_data
+    from IPython.display import display
+    from myst_nb.ext.glue import GLUE_PREFIX
+
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a non-empty string (the glue key), got {name!r}")
+    bundle, metadata = format_display_data(value)
+    metadata["scrapbook"] = {"name": name, "mime_prefix": GLUE_PREFIX}
+    src = _source_of(source)
+    if src is not None:
+        metadata[GLUE_SOURCE_KEY] = src
+    display({GLUE_PREFIX + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
+
+
+def glue_number(name, value, digits=3, source=None):
     """Glue a number, rounded to ``digits`` significant digits, for ``{glue:text}`` in the prose.
 
     Rounding first makes the stored output stable across machines, so nbval compares meaning rather
@@ -118,26 +149,35 @@ def glue_number(name, value, digits=3):
         The computed number.
     digits : int
         Significant digits kept.
+    source : lindyn.results.Result or (str, str), optional
+        The result the number comes from (recorded with the glued output: experiment and scale).
 
     Returns
     -------
     float
         The rounded value.
     """
-    from myst_nb import glue
-
     if not isinstance(name, str) or not name:
         raise TypeError(f"name must be a non-empty string (the glue key), got {name!r}")
     rounded = round_sig(value, digits)
-    glue(name, rounded, display=False)
+    glue_value(name, rounded, source)
     return rounded
 
 
-def glue_numbers(numbers):
-    """:func:`glue_number` for each ``name: (value, digits)`` of ``numbers`` (an experiment's ``prose_numbers``)."""
+def glue_numbers(numbers, source=None, prefix=""):
+    """:func:`glue_number` for each ``name: (value, digits)`` of ``numbers`` (an experiment's ``prose_numbers``),
+    as ``prefix + name``; an integer or string value is glued as it is. ``source`` is the result they came from."""
     if not hasattr(numbers, "items"):
         raise TypeError(f"numbers must be a mapping of name: (value, digits), got {type(numbers).__name__}")
-    return {name: glue_number(name, value, digits) for name, (value, digits) in numbers.items()}
+    out = {}
+    for name, item in numbers.items():
+        if isinstance(item, (int, str)) and not isinstance(item, bool):
+            glue_value(prefix + name, item, source)
+            out[prefix + name] = item
+        else:
+            value, digits = item
+            out[prefix + name] = glue_number(prefix + name, value, digits, source)
+    return out
 
 
 def paper_panel(module, title, describe=True, extra_plots=()):

@@ -291,6 +291,9 @@ PARAMS = {
         _i("n_seeds", "Random initialisations averaged in Fig 3 right", 1, MAX_COUNT),
         _seed("init_seed", "Seed of the random initialisations"),
         _steps("record_every", "Iterations between recorded points"),
+        _i("wide_hidden", "Hidden units of the contrast network (wider than rank(Sigma31) = 32)", 1, MAX_WIDTH),
+        _i("wide_seeds", "Random initialisations of the contrast network", 1, MAX_COUNT),
+        _steps("wide_steps", "Iterations of the contrast network (only its half-learning times are used)"),
     ],
     "energy": _FIG3 + [
         _seed("probe_seed", "Seed of the random weights at which the gradient is checked"),
