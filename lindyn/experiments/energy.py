@@ -171,7 +171,7 @@ def numbers(result):
     comp, coop = floats(d["competitive"]), floats(d["cooperative"])
     peak = int(np.argmax(comp))
     return {"split_err": fmt_bound(d["split_err"], 1e-12), "eq5_err": fmt_bound(d["eq5_err"], 1e-12),
-            "autograd_err": fmt_bound(d["autograd_err"], 1e-12), "fd_err": fmt_bound(d["fd_err"], 1e-8),
+            "autograd_err": fmt_bound(d["autograd_err"], 1e-14), "fd_err": fmt_bound(d["fd_err"], 1e-8),
             "comp_peak": comp[peak], "comp_peak_t": floats(d["trace_t"])[peak],
             "comp_peak_pct": 100 * comp[peak] / (comp[peak] + coop[peak]),
             "coop_end": fmt_bound(coop[-1], 1e-12), "comp_end": fmt_bound(abs(comp[-1]), 1e-12),
