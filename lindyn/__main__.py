@@ -118,8 +118,9 @@ def cmd_verify(args):
                 continue
             raise UserError(f"no result file {path}; write one with `python -m lindyn reproduce {name} "
                             f"--scale {args.scale}`")
+        save = Path(args.save) / f"{name}_{args.scale}.json" if args.save else None
         committed, new, rows = verify.verify(name, args.scale, path=path, device=device, progress=not args.quiet,
-                                            workers=args.workers)
+                                            workers=args.workers, save=save)
         shown = rows if args.all or len(rows) <= 60 else [r for r in rows if r.agree is False]
         for row in shown:
             print(f"  {row.line()}")
@@ -172,6 +173,7 @@ def main(argv=None):
     ver.add_argument("--quiet", action="store_true", help="no progress bars")
     ver.add_argument("--all", action="store_true", help="print every number, not only the differences")
     ver.add_argument("--workers", type=int, default=1, help="parallel CPU processes where supported")
+    ver.add_argument("--save", default=None, help="directory where the re-run results are written")
     dl = sub.add_parser("download-mnist", help="download and verify the MNIST training files")
     dl.add_argument("directory")
     dl.add_argument("--mirror", action="append", default=None,
