@@ -67,3 +67,49 @@ def test_the_rule_can_fail(tmp_path):
     path.write_text(json.dumps(fake))
     with pytest.raises(AssertionError, match="laptop run of fig3"):
         test_summaries_quote_the_most_faithful_committed_result(path)
+
+
+# Measured in the built book (headless Chromium, 1400 px wide window, sphinx-book-theme): the article
+# column is 836 px wide; body text is 16 px, its small print 14-14.4 px (cell outputs 14 px, captions
+# 14.4 px). A figure wider than the column is scaled down to it; its text must stay at least 14 px.
+COLUMN_PX = 836
+MIN_TEXT_PX = 14.0
+
+
+def _figure_texts(fig):
+    import matplotlib.text
+
+    for t in fig.findobj(matplotlib.text.Text):
+        if t.get_visible() and t.get_text().strip() and t.figure is fig:
+            yield t
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", experiments.names())
+def test_figures_are_readable_at_the_column_width(name):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from lindyn.book import use_style
+    from lindyn.cli_custom import _figure_of, figure_jobs
+
+    jobs = figure_jobs(name)
+    if not jobs:
+        pytest.skip(f"{name} draws no figure")
+    use_style()
+    result = experiments.run(name)
+    small = []
+    for tag, func, kwargs in jobs:
+        plt.close("all")
+        fig = _figure_of(func(result, **kwargs))
+        width_px = fig.get_figwidth() * fig.dpi
+        scale = min(1.0, COLUMN_PX / width_px)
+        for t in _figure_texts(fig):
+            px = t.get_fontsize() * fig.dpi / 72 * scale
+            if px < MIN_TEXT_PX - 1e-6:
+                small.append(f"{tag}: {t.get_text()[:30]!r} at {px:.1f} px (font {t.get_fontsize():g} pt, "
+                             f"figure {width_px:.0f} px wide)")
+        plt.close(fig)
+    assert not small, f"{len(small)} texts below {MIN_TEXT_PX} px:\n" + "\n".join(small[:15])
