@@ -7,7 +7,7 @@ import re
 
 import numpy as np
 
-__all__ = ["glue_value", "glue_number", "glue_numbers", "GLUE_SOURCE_KEY", "round_sig", "fmt_bound", "use_style", "MODE_COLORS"]
+__all__ = ["scales_table", "glue_value", "glue_number", "glue_numbers", "GLUE_SOURCE_KEY", "round_sig", "fmt_bound", "use_style", "MODE_COLORS"]
 
 MODE_COLORS = ("#1b4f72", "#2e86c1", "#17a589", "#d4ac0d", "#ca6f1e", "#a93226", "#6c3483", "#5d6d7e")
 
@@ -263,3 +263,40 @@ def use_style():
         "legend.frameon": False,
     })
     np.set_printoptions(precision=4, suppress=True)
+
+
+def _short_value(v):
+    if isinstance(v, list):
+        if len(v) > 4:
+            return f"{len(v)} values, {_short_value(v[0])} to {_short_value(v[-1])}"
+        return ", ".join(_short_value(x) for x in v)
+    if isinstance(v, dict):
+        return "; ".join(f"{k} {_short_value(x)}" for k, x in v.items())
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v)
+
+
+def scales_table():
+    """Markdown: for every experiment, what its laptop and paper scales are (the parameters in which
+    they differ, read from ``config``) and what each costs (``COST``)."""
+    from . import experiments
+
+    rows = ["| experiment | figure | laptop scale | paper scale | cost: laptop / paper |", "|---|---|---|---|---|"]
+    for name in experiments.names():
+        module = experiments.get(name)
+        lap, pap = module.config("laptop"), module.config("paper")
+        diff = [k for k in pap if lap.get(k) != pap.get(k)]
+        figure = module.TITLE.split(":")[0]
+        if not diff:
+            lap_text, pap_text = "one scale (the paper's)", "the same"
+        else:
+            lap_text = "; ".join(f"{k} {_short_value(lap.get(k))}" for k in diff)
+            pap_text = "; ".join(f"{k} {_short_value(pap[k])}" for k in diff)
+        extra = [s for s in experiments.scales(name) if s not in ("laptop", "paper")]
+        for s in extra:
+            cfg = module.config(s)
+            pap_text += f"<br>**{s}**: " + "; ".join(f"{k} {_short_value(cfg[k])}" for k in cfg if cfg[k] != pap.get(k))
+        cost = f"{module.COST['laptop']} / {module.COST['paper']}"
+        rows.append(f"| `{name}` | {figure} | {lap_text} | {pap_text} | {cost} |".replace("\n", " "))
+    return "\n".join(rows)
