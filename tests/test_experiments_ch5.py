@@ -52,6 +52,11 @@ def test_products_tiny(tmp_path):
     again = products.run(cfg, checkpoint=results.Checkpoint(tmp_path / "ckpt.json", "products", cfg), workers=1)
     assert again.data == res.data                                   # resumed from the checkpoint parts
     _roundtrip(res, tmp_path)
+    (v,) = products.checks(res)
+    sanity = {c.name for c in v.checks if c.sanity}
+    assert len(sanity) == 3 and any("mean squared" in n for n in sanity) and any("sigma - 1" in n for n in sanity)
+    assert any("cyclic" in n for n in sanity) and any(not c.sanity for c in v.checks)
+    assert "inferred from its 32% and 94%" in v.note
 
 
 def test_qmap_tiny(tmp_path):
