@@ -86,3 +86,14 @@ def test_bad_input():
         freeprob.d2_law(11.0)
     with pytest.raises(ValueError, match="eta"):
         freeprob.density([1.0], 1.0, 1.0, 10, eta=0.0)
+
+
+@pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])
+def test_solved_m_inverts_the_product_of_s_transforms(weights):
+    """z = (1 + m) / (m S_JJ^T(m)) with S from s_product (layer by layer, each M^{-1} by its own Newton)."""
+    g, n_layers = 1.1, 8
+    t, a = freeprob.jacobian_laws(1.0, g, n_layers)
+    x = np.array([40.0, 10.0, 4.0])
+    m = freeprob.solve_m(x, g, t, a, weights, eta=0.5)
+    z = x * (1 + 0.5j)
+    assert np.allclose((1 + m) / (m * freeprob.s_product(m, g, t, a, weights)), z, rtol=1e-9)
