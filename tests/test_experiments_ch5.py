@@ -87,6 +87,8 @@ def test_jacobian_distribution_check_passes_for_orthogonal_theory_and_fails_for_
     assert right.passed and not wrong.passed and not right.sanity
     (v,) = jacobian.checks(res)
     assert any(c.name == right.name and c.passed for c in v.checks)
+    assert jacobian.wrong_theory_numbers(res)["wrong_ratio_max"][0] == pytest.approx(wrong.value)
+    assert jacobian.prose_numbers(res)["ks_ratio_max"][0] == pytest.approx(right.value)
     dens = jacobian.theory_bin_density(0.2, 1.0, 20)
     assert dens.sum() * jacobian.LOG_STEP == pytest.approx(1.0, abs=1e-2)
 
