@@ -269,6 +269,10 @@ def checks(result):
       ``tol_log_m1 / (2 ln 10)`` decades, moving the CDF by that times ``max rho``; (iv) 0.01 for the
       theory's numerical error (:data:`NUMERICAL_CDF_ERROR`). Reported as the largest ratio over the grid.
       With Gaussian instead of orthogonal weights the same check fails (``tests/test_experiments_ch5.py``).
+
+    The free-probability CDFs cost 2-5 s per grid point on one core (135 s for the paper grid, 33 s for
+    the laptop grid, measured on the shared 2-core machine); they are cached per process, so :func:`plot`
+    reuses them.
     """
     s = summary(result)
     cfg = result.config
@@ -327,9 +331,12 @@ def describe(result):
     return gl
 
 
+THEORY_STYLE = {"color": "k", "lw": 0.7, "ls": (0, (3, 2))}
+
+
 def plot(result, axes=None, theory=True):
     """Fig 7: histograms of log10 singular values, one panel per input variance q, one line per gain,
-    with the Gaussian linear product (Fig 6B right) in grey and, dashed, the free-probability density
+    with the Gaussian linear product (Fig 6B right) in grey and, black dashed, the free-probability density
     (:mod:`lindyn.freeprob`, averaged over each bin) when ``theory``."""
     import matplotlib.pyplot as plt
 
@@ -350,16 +357,15 @@ def plot(result, axes=None, theory=True):
         for pt in result.data["points"]:
             if abs(pt["q"] - q) < 1e-12:
                 h = np.asarray(pt["hist"], float)
-                (line,) = ax.plot(centres, h / cfg["n"] / LOG_STEP, lw=1.2, label=f"g = {pt['g']:g}")
+                ax.plot(centres, h / cfg["n"] / LOG_STEP, lw=1.2, label=f"g = {pt['g']:g}")
                 if theory:
-                    ax.plot(centres, theory_bin_density(q, pt["g"], cfg["n_layers"]), lw=0.9, ls="--",
-                            color=line.get_color())
+                    ax.plot(centres, theory_bin_density(q, pt["g"], cfg["n_layers"]), **THEORY_STYLE)
         ax.set(xlabel="log10 singular value", title=f"q = {q:g}", xlim=(-12, 1.5))
     for ax in axes[:len(qs)]:
         if ax.get_subplotspec() is None or ax.get_subplotspec().is_first_col():
             ax.set_ylabel("density")
     if theory:
-        axes[len(qs) - 1].plot([], [], color="k", ls="--", lw=0.9, label="free probability")
+        axes[len(qs) - 1].plot([], [], label="free probability", **THEORY_STYLE)
     axes[len(qs) - 1].legend(fontsize=7)
     return axes
 
