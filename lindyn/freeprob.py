@@ -268,6 +268,7 @@ def solve_m(x, g, t, a, weights="orthogonal", eta=ETA, derivative=False, _state=
     if x.ndim != 1 or np.any(x <= 0) or np.any(np.diff(x) >= 0):
         raise ValueError("x must be a 1-D array of strictly decreasing positive numbers")
     eta = float(check_in_range("eta", as_scalar("eta", eta), 0.0, 1.0, low_open=True))
+    g = float(check_in_range("g", as_scalar("g", g), 0.0, 10.0, low_open=True))
     gaussian = check_choice("weights", weights, ("orthogonal", "gaussian")) == "gaussian"
     log_g = math.log(g)
     n = t.shape[0]
@@ -386,6 +387,7 @@ def log_sv_cdf(edges, q1, g, n_layers, weights="orthogonal", phi="tanh", eta=ETA
     edges = as_array("edges", edges)
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
         raise ValueError("edges must be a 1-D increasing array of at least two numbers")
+    step = float(check_in_range("step", as_scalar("step", step), 0.0, 1.0, low_open=True))
     check_int("n_layers", n_layers, 2)
     t, a = jacobian_laws(q1, g, n_layers, phi, z_step)
     log_m1, v = _moments(t, a, g, check_choice("weights", weights, ("orthogonal", "gaussian")))

@@ -86,6 +86,12 @@ def test_bad_input():
         freeprob.d2_law(11.0)
     with pytest.raises(ValueError, match="eta"):
         freeprob.density([1.0], 1.0, 1.0, 10, eta=0.0)
+    with pytest.raises(ValueError, match="g must lie in"):
+        freeprob.solve_m([1.0], -1.0, *freeprob.d2_law([1.0]))
+    with pytest.raises(ValueError, match="step"):
+        freeprob.log_sv_cdf([0.0, 1.0], 1.0, 1.0, 10, step=0.0)
+    with pytest.raises(ValueError, match="edges"):
+        freeprob.log_sv_cdf([1.0, 0.0], 1.0, 1.0, 10)
 
 
 @pytest.mark.parametrize("weights", ["orthogonal", "gaussian"])
