@@ -33,8 +33,11 @@ The law of :math:`D^2` is represented by the nodes ``t_k = phi'(sqrt(q) z_k)^2``
 that discrete law; the discrete law stands for the continuous one as long as ``w`` stays further from the
 real axis than the spacing of the nodes. At N_l = 100, halving the quadrature step in ``z``, dividing
 ``eta`` by 10 or halving the step in ``log10 sigma`` (:data:`S_STEP`) moves the CDF of :func:`log_sv_cdf`
-by at most 7e-4 (measured at g = 0.9, q = 0.05, the narrowest Fig 7 spectrum, and g = 1, q = 1). The continuation stops where it fails below the bulk (``M``
-within about 1e-3 of -1, where the mass left below is of that order); the points beyond are NaN.
+by at most 7e-4 (measured at g = 0.9, q = 0.05, the narrowest Fig 7 spectrum, and g = 1, q = 1). The
+continuation stops where it fails below the bulk (``M`` within about 1e-3 of -1, where the mass left below
+is of that order); the points beyond are NaN.
+
+This theory postdates Saxe, McClelland & Ganguli (2014), whose Fig 7 shows the spectra by simulation only.
 """
 
 from __future__ import annotations
