@@ -52,6 +52,11 @@ def test_products_tiny(tmp_path):
     again = products.run(cfg, checkpoint=results.Checkpoint(tmp_path / "ckpt.json", "products", cfg), workers=1)
     assert again.data == res.data                                   # resumed from the checkpoint parts
     _roundtrip(res, tmp_path)
+    (v,) = products.checks(res)
+    sanity = {c.name for c in v.checks if c.sanity}
+    assert len(sanity) == 3 and any("mean squared" in n for n in sanity) and any("sigma - 1" in n for n in sanity)
+    assert any("cyclic" in n for n in sanity) and any(not c.sanity for c in v.checks)
+    assert "inferred from its 32% and 94%" in v.note
 
 
 def test_qmap_tiny(tmp_path):
@@ -67,6 +72,25 @@ def test_jacobian_tiny(tmp_path):
     assert len(res.data["points"]) == 6
     assert jacobian.decade_share(np.histogram(np.zeros(5), jacobian.log_edges())[0]) == 1.0
     _roundtrip(res, tmp_path)
+
+
+def test_jacobian_distribution_check_passes_for_orthogonal_theory_and_fails_for_gaussian():
+    """Claim 16's distribution check at N = 100, N_l = 20: the orthogonal theory passes, Gaussian W fails.
+
+    Measured when written: max KS / tolerance 0.053 (orthogonal) and 1.31 (Gaussian)."""
+    cfg = dict(jacobian.config("laptop"), n=100, n_layers=20, gains=[0.9, 1.0, 1.1], qs=[0.2, 1.0])
+    res = jacobian.run(cfg)
+    rows = jacobian.summary(res)["rows"]
+    assert all(0 < r["ks"] < r["tol_ks"] < 1 for r in rows)
+    right = jacobian.distribution_check(res, rows)
+    wrong = jacobian.distribution_check(res, rows, weights="gaussian")
+    assert right.passed and not wrong.passed and not right.sanity
+    (v,) = jacobian.checks(res)
+    assert any(c.name == right.name and c.passed for c in v.checks)
+    assert jacobian.wrong_theory_numbers(res)["wrong_ratio_max"][0] == pytest.approx(wrong.value)
+    assert jacobian.prose_numbers(res)["ks_ratio_max"][0] == pytest.approx(right.value)
+    dens = jacobian.theory_bin_density(0.2, 1.0, 20)
+    assert dens.sum() * jacobian.LOG_STEP == pytest.approx(1.0, abs=1e-2)
 
 
 @pytest.mark.parametrize("module, bad, match", [

@@ -7,11 +7,14 @@ Jacobian of Eq 22 is accumulated in float64 along the forward pass, ``J <- g W_l
 one matrix per thread). Beside it, the product of
 ``N_l - 1`` Gaussian matrices of the same size (the linear network of Fig 6B). The theory
 (:func:`lindyn.meanfield.jacobian_moments`) gives the mean and normalised variance of the squared
-singular values by free probability.
+singular values by free probability, and :mod:`lindyn.freeprob` their whole distribution (Pennington,
+Schoenholz & Ganguli 2017, 2018; this theory postdates the 2014 paper), drawn over the histograms and
+compared with them by a Kolmogorov-Smirnov distance (:func:`distribution_distance`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
@@ -20,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch
 
-from .. import claims, meanfield, results
+from .. import claims, freeprob, meanfield, results
 from ._random import RNG, dtype_of, gaussian, generator, haar, randn
 from .products import one_blas_thread
 
@@ -149,6 +152,62 @@ def decade_share(hist, sigma_max=None):
     return float(windows.max() / h.sum())
 
 
+@functools.lru_cache(maxsize=256)
+def _theory_cdf(q, g, n_layers, weights):
+    cdf, _ = freeprob.log_sv_cdf(log_edges(), q, g, n_layers, weights)
+    return cdf
+
+
+def theory_cdf(q, g, n_layers, weights="orthogonal"):
+    """Free-probability CDF of ``log10 sigma`` at :func:`log_edges` (:func:`lindyn.freeprob.log_sv_cdf`), cached."""
+    return _theory_cdf(float(q), float(g), int(n_layers), weights).copy()
+
+
+def theory_bin_density(q, g, n_layers, weights="orthogonal"):
+    """The theory's density of ``log10 sigma`` averaged over each histogram bin (comparable to ``hist / N / LOG_STEP``)."""
+    return np.diff(theory_cdf(q, g, n_layers, weights)) / LOG_STEP
+
+
+def empirical_cdf(pt):
+    """Empirical CDF of ``log10 sigma`` at :func:`log_edges` from a grid point's histogram and its under/over counts."""
+    h = np.asarray(pt["hist"], float)
+    n = pt["under"] + h.sum() + pt["over"]
+    return (pt["under"] + np.concatenate([[0.0], np.cumsum(h)])) / n
+
+
+def distribution_distance(pt, n_layers, weights="orthogonal"):
+    """Kolmogorov-Smirnov distance between the simulated and predicted distributions of ``log10 sigma``.
+
+    The largest ``|F_N - F|`` over the histogram edges at or above ``log10(RESOLVED sigma_max)`` (below,
+    the computed singular values are round-off; both CDFs count everything below an edge, so the
+    comparison at resolved edges is exact). The sup over edges is a lower bound on the sup over all
+    points, missing at most one bin's share of the distribution.
+    """
+    edges = log_edges()
+    keep = edges >= math.log10(RESOLVED * pt["max"])
+    diff = np.abs(empirical_cdf(pt) - theory_cdf(pt["q"], pt["g"], n_layers, weights))
+    return float(diff[keep].max())
+
+
+NUMERICAL_CDF_ERROR = 0.01
+"""Allowance for the theory's numerical error on the CDF: halving either quadrature step or dividing the
+height ``eta`` by 10 moved it by at most 7e-4 (:mod:`lindyn.freeprob`); we allow ten times more."""
+
+
+def distribution_tolerance(pt, n, n_layers, tol_log_m1):
+    """The KS tolerance of :func:`checks` at one grid point (argued there), from the theory alone."""
+    dens = theory_bin_density(pt["q"], pt["g"], n_layers)
+    edges = log_edges()
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    cdf = theory_cdf(pt["q"], pt["g"], n_layers)
+    median = float(np.interp(0.5, cdf, edges))
+    layers = n_layers - 1
+    dkw = math.sqrt(math.log(2 / 1e-3) / (2 * n))
+    width = layers / n * float(np.max(np.abs(centres - median) * dens))
+    shift = tol_log_m1 / (2 * math.log(10)) * float(dens.max())
+    return dkw + width + shift + NUMERICAL_CDF_ERROR
+
+
 def summary(result):
     """Per grid point: measured and predicted moments, tolerances (see :func:`checks`), spreads."""
     cfg = result.config
@@ -169,6 +228,8 @@ def summary(result):
             "spread": _spread(pt), "decade_share": decade_share(pt["hist"], pt["max"]), "max": pt["max"], "median": pt["quantiles"][2],
             "q_last": pt["q_hat"][-1], "q_last_theory": float(meanfield.q_sequence(pt["q"], pt["g"], cfg["n_layers"])[-1]),
         })
+        rows[-1]["ks"] = distribution_distance(pt, cfg["n_layers"])
+        rows[-1]["tol_ks"] = distribution_tolerance(pt, n, cfg["n_layers"], rows[-1]["tol_log_m1"])
     gauss = result.data["gaussian_linear"]
     g_th = meanfield.jacobian_moments(1.0, 1.0, cfg["n_layers"], weights="gaussian")
     return {"rows": rows, "gaussian": {"v": gauss["m2"] / gauss["m1"] ** 2 - 1, "spread": _spread(gauss),
@@ -198,6 +259,20 @@ def checks(result):
       decade (a window of a factor 10), for every q.
     - g = 1.1 vs the Gaussian linear product: free probability gives ``v`` about 5-8 vs ``L`` = 99; we ask for
       less than a fifth, leaving room for the L/N finite-size changes of both.
+    - the whole distribution of ``log10 sigma`` vs free probability (:mod:`lindyn.freeprob`): the
+      Kolmogorov-Smirnov distance (:func:`distribution_distance`), per grid point, within the sum of
+      (i) the Dvoretzky-Kiefer-Wolfowitz bound at 1e-3 for ``N`` values, ``sqrt(ln(2000) / 2N)`` (the
+      singular values of one matrix repel, so their CDF fluctuates less than an i.i.d. sample's: an upper
+      estimate); (ii) finite size: the law is the N -> infinity limit, and as for ``v`` its spread may
+      differ by a relative ``L/N``; a dilation by ``1 + eps`` about the median moves the CDF by
+      ``eps max_s |s - s_med| rho(s)``; (iii) the overall scale that the ``ln m1`` check allows, a shift of
+      ``tol_log_m1 / (2 ln 10)`` decades, moving the CDF by that times ``max rho``; (iv) 0.01 for the
+      theory's numerical error (:data:`NUMERICAL_CDF_ERROR`). Reported as the largest ratio over the grid.
+      With Gaussian instead of orthogonal weights the same check fails (``tests/test_experiments_ch5.py``).
+
+    The free-probability CDFs cost 2-5 s per grid point on one core (135 s for the paper grid, 33 s for
+    the laptop grid, measured on the shared 2-core machine); they are cached per process, so :func:`plot`
+    reuses them.
     """
     s = summary(result)
     cfg = result.config
@@ -211,6 +286,7 @@ def checks(result):
         claims.check_below("v = m2/m1^2 - 1 vs free probability (orthogonal W), max |d| / tolerance over the grid",
                            max(abs(r["v"] - r["v_theory"]) / r["tol_v"] for r in rows), 1.0),
     ]
+    out.append(distribution_check(result, rows))
     if below:
         out.append(claims.check_below("g < 1: largest singular value over the grid", max(r["max"] for r in below), 0.1))
     if at_one:
@@ -227,14 +303,27 @@ def checks(result):
     return [claims.verdict(16, out, chapter=CHAPTER, note=note)]
 
 
+def distribution_check(result, rows=None, weights="orthogonal"):
+    """Claim 16's distribution-level check: max over the grid of the KS distance of ``log10 sigma`` over its
+    tolerance (see :func:`checks`). ``weights="gaussian"`` compares with the wrong theory (Gaussian W), for
+    the demonstration that the check can fail."""
+    cfg = result.config
+    rows = summary(result)["rows"] if rows is None else rows
+    ratios = [(distribution_distance(pt, cfg["n_layers"], weights) if weights != "orthogonal" else r["ks"]) / r["tol_ks"]
+              for pt, r in zip(result.data["points"], rows)]
+    label = "" if weights == "orthogonal" else f" ({weights} W: the wrong theory)"
+    return claims.check_below(f"distribution of log10 sigma vs free probability{label}: max KS distance / tolerance "
+                              "over the grid", max(ratios), 1.0)
+
+
 def describe(result):
     """Print the measured and predicted moments over the (g, q) grid and the Gaussian linear product beside
     them; return the Gaussian product's summary. ``result`` is a result or its :func:`summary`."""
     summ = summary(result) if hasattr(result, "data") else result
-    print("  g     q   m1 measured  m1 theory   v measured  v theory  share in best decade")
+    print("  g     q   m1 measured  m1 theory   v measured  v theory  share in best decade  KS distance (tolerance)")
     for r in summ["rows"]:
         print(f"{r['g']:4.2f} {r['q']:5.2f}   {r['m1']:10.3g} {r['m1_theory']:10.3g}   {r['v']:9.3g} {r['v_theory']:9.3g}"
-              f"   {r['decade_share']:.2f}")
+              f"   {r['decade_share']:.2f}                 {r['ks']:.3f} ({r['tol_ks']:.3f})")
     gl = summ["gaussian"]
     print(f"Gaussian linear product (99 factors): v = {gl['v']:.3g} (free probability {gl['v_free']:.0f}), "
           f"share in best decade {gl['decade_share']:.2f}, log10(sigma_90/sigma_10) "
@@ -242,9 +331,13 @@ def describe(result):
     return gl
 
 
-def plot(result, axes=None):
+THEORY_STYLE = {"color": "k", "lw": 0.7, "ls": (0, (3, 2))}
+
+
+def plot(result, axes=None, theory=True):
     """Fig 7: histograms of log10 singular values, one panel per input variance q, one line per gain,
-    with the Gaussian linear product (Fig 6B right) in grey."""
+    with the Gaussian linear product (Fig 6B right) in grey and, black dashed, the free-probability density
+    (:mod:`lindyn.freeprob`, averaged over each bin) when ``theory``."""
     import matplotlib.pyplot as plt
 
     cfg = result.config
@@ -265,10 +358,14 @@ def plot(result, axes=None):
             if abs(pt["q"] - q) < 1e-12:
                 h = np.asarray(pt["hist"], float)
                 ax.plot(centres, h / cfg["n"] / LOG_STEP, lw=1.2, label=f"g = {pt['g']:g}")
+                if theory:
+                    ax.plot(centres, theory_bin_density(q, pt["g"], cfg["n_layers"]), **THEORY_STYLE)
         ax.set(xlabel="log10 singular value", title=f"q = {q:g}", xlim=(-12, 1.5))
     for ax in axes[:len(qs)]:
         if ax.get_subplotspec() is None or ax.get_subplotspec().is_first_col():
             ax.set_ylabel("density")
+    if theory:
+        axes[len(qs) - 1].plot([], [], label="free probability", **THEORY_STYLE)
     axes[len(qs) - 1].legend(fontsize=7)
     return axes
 
@@ -282,4 +379,16 @@ def prose_numbers(result):
             "decade_g1_min": (100 * min(r["decade_share"] for r in rows if r["g"] == 1.0), 3),
             "v_ratio_11": (max(r["v"] for r in rows if r["g"] == 1.1) / gl["v"], 3),
             "max_dlog_m1": (max(abs(r["dlog_m1"]) for r in rows), 3),
-            "gauss_spread": (gl["spread"], 2), "gauss_decade_pct": (100 * gl["decade_share"], 1)}
+            "gauss_spread": (gl["spread"], 2), "gauss_decade_pct": (100 * gl["decade_share"], 1),
+            "ks_max": (max(r["ks"] for r in rows), 2), "ks_ratio_max": (max(r["ks"] / r["tol_ks"] for r in rows), 2),
+            "ks_tol_min": (min(r["tol_ks"] for r in rows), 2), "ks_tol_max": (max(r["tol_ks"] for r in rows), 2)}
+
+
+def wrong_theory_numbers(result):
+    """The distribution check against the wrong theory (Gaussian instead of orthogonal W), for the chapter's
+    glue: ``{name: (value, significant digits)}``. Costs one more free-probability solve per grid point
+    (about 2-4 s each on one core)."""
+    rows = summary(result)["rows"]
+    ks = [distribution_distance(pt, result.config["n_layers"], "gaussian") for pt in result.data["points"]]
+    return {"wrong_ks_min": (min(ks), 2), "wrong_ratio_min": (min(k / r["tol_ks"] for k, r in zip(ks, rows)), 2),
+            "wrong_ratio_max": (max(k / r["tol_ks"] for k, r in zip(ks, rows)), 2)}
