@@ -5,7 +5,7 @@ ledger (``claims``) live here, tested on their own; the book's chapters call the
 the flat public API.
 """
 
-from . import book, claims, data, deep, dynamics, landscape, meanfield, mnist, modes, randmat, task, theory
+from . import book, claims, data, deep, dynamics, freeprob, landscape, meanfield, mnist, modes, randmat, task, theory
 from .claims import CLAIMS, Check, Verdict, check_above, check_below, check_close, collect, report_markdown, verdict
 from .data import Dataset, Modes, correlations, hierarchical_dataset, hierarchical_modes, svd_modes
 from .dynamics import (

@@ -159,7 +159,28 @@ def decade_share(hist, sigma_max=None):
 
 @functools.lru_cache(maxsize=256)
 def _theory_cdf(q, g, n_layers, weights):
+    # A few seconds per grid point: kept in the experiments' cache (keyed by the arguments and the code),
+    # so the chapter, the report and the tests solve each point once.
+    import io
+
+    from . import CACHE_DIR, _flag
+
+    key = results.result_key("freeprob-cdf", {"q": q, "g": g, "n_layers": n_layers, "weights": weights})
+    path = CACHE_DIR / f"freeprob-{key}-{results.code_fingerprint()}.npy"
+    use_cache = not _flag("LINDYN_NO_CACHE")
+    if use_cache and path.exists():
+        try:
+            return np.load(path, allow_pickle=False)
+        except (OSError, ValueError):
+            pass
     cdf, _ = freeprob.log_sv_cdf(log_edges(), q, g, n_layers, weights)
+    if use_cache:
+        buf = io.BytesIO()
+        np.save(buf, cdf, allow_pickle=False)
+        try:
+            results.write_bytes_atomic(path, buf.getvalue())
+        except OSError:
+            pass
     return cdf
 
 
