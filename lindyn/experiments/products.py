@@ -489,7 +489,7 @@ def prose_numbers(result):
             "theory5": (100 * pk[5]["origin_theory"], 4), "theory100": (100 * pk[100]["origin_theory"], 4),
             "m2_exact_paper": (randmat.gaussian_product_moment2(100, 1000), 3),
             "m2_limit_100": (randmat.fuss_catalan_moment(2, 100), 3),
-            "m2_laptop_100": (pk[100]["m2"], 3), "m2_exact_laptop_100": (pk[100]["m2_exact"], 3),
+            "m2_100": (pk[100]["m2"], 3), "m2_exact_100": (pk[100]["m2_exact"], 3),
             "sv_below_pct": (100 * float(np.mean(probe["sv_share_below_level"])), 3),
             "radial_below_pct": (100 * float(randmat.product_radial_cdf(1e-14, 100)), 3)}
 
