@@ -193,3 +193,23 @@ def test_the_command_line_checks_workers_and_reports_filesystem_errors(tmp_path)
     ro.write_text("a file, not a directory")
     out = run("reproduce", "qmap", "--quiet", "--out", str(ro))
     assert out.returncode == 2 and "Traceback" not in out.stderr and "error:" in out.stderr
+
+
+def test_ctrl_c_prints_one_line_exits_130_and_the_rerun_resumes(tmp_path):
+    import signal
+    import time
+
+    cmd = [sys.executable, "-m", "lindyn", "reproduce", "fig4", "--quiet", "--out", str(tmp_path)]
+    env = {**os.environ, "LINDYN_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    partial = tmp_path / "fig4_laptop.partial.json"
+    deadline = time.time() + 300
+    while not partial.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert partial.exists(), "no part was finished within 300 s"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and "interrupted" in err and "resume" in err
+    done = len(json.loads(partial.read_text())["parts"])
+    assert done >= 1
