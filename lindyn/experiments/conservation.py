@@ -123,13 +123,13 @@ def plot(result, panel="flow"):
 
     d, cfg = result.data, result.config
     if panel == "flow":
-        fig, ax = plt.subplots(figsize=(6.4, 3.4), constrained_layout=True)
+        fig, ax = plt.subplots(figsize=(6.8, 3.6), constrained_layout=True)
         t = floats(d["flow_t"])
         ax.plot(t, floats(d["per_mode"]), lw=1)
         ax.plot(t, floats(d["matrix_change"]), "k", lw=2.5, label="max change of $W^{21}W^{21T} - W^{32T}W^{32}$")
         ax.set(xlabel="t (units of $\\tau$)", ylabel="change / scale of the invariant",
                title="per-mode $a\\cdot a - b\\cdot b$ (thin) vs the conserved matrix")
-        ax.legend(fontsize=8)
+        fig.legend(loc="outside lower center")
     elif panel == "drift":
         fig, ax = plt.subplots(figsize=(4.8, 3.2), constrained_layout=True)
         rates = floats(cfg["drift_rates"])
