@@ -121,6 +121,8 @@ def plot(result, panel="flow"):
     ``"manifold"`` (off-diagonal overlap on and off the decoupled manifold)."""
     import matplotlib.pyplot as plt
 
+    from ..book import MODE_COLORS
+
     d, cfg = result.data, result.config
     if panel == "flow":
         fig, ax = plt.subplots(figsize=(6.8, 3.6), constrained_layout=True)
@@ -143,8 +145,9 @@ def plot(result, panel="flow"):
     elif panel == "manifold":
         fig, ax = plt.subplots(figsize=(6.4, 3.2), constrained_layout=True)
         t = floats(d["manifold_t"])
-        for key, label in (("manifold_on", "on the manifold"), ("manifold_off", f"kicked off it ({cfg['kick']:.0%})")):
-            ax.semilogy(t, np.maximum(floats(d[key]), 1e-17), "o-", ms=3, label=label)
+        for key, label, color in (("manifold_on", "on the manifold", MODE_COLORS[1]),
+                                  ("manifold_off", f"kicked off it ({cfg['kick']:.0%})", MODE_COLORS[4])):
+            ax.semilogy(t, np.maximum(floats(d[key]), 1e-17), "o-", ms=3, color=color, label=label)
         ax.set(xlabel="t (epochs)", ylabel="off-diagonal overlap", title="off-manifold components")
         ax.legend()
     else:

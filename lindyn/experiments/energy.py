@@ -245,8 +245,8 @@ def plot(result, panel="terms"):
     elif panel == "escape":
         fig, ax = plt.subplots(figsize=(6.4, 3.2), constrained_layout=True)
         t, excess = floats(d["escape_t"]), floats(d["escape_excess"])
-        ax.plot(t, excess[0], label="exactly at the saddle")
-        ax.plot(t, excess[1], label=f"saddle + {result.config['push']:g} along the escape direction")
+        ax.plot(t, excess[0], color=MODE_COLORS[1], label="exactly at the saddle")
+        ax.plot(t, excess[1], color=MODE_COLORS[4], label=f"saddle + {result.config['push']:g} along the escape direction")
         ax.set(yscale="log", xlabel="t (epochs)", ylabel="error / Eckart-Young - 1", title="escaping the saddle")
         ax.legend()
     else:
