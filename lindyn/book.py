@@ -7,7 +7,11 @@ import re
 
 import numpy as np
 
-__all__ = ["scales_table", "glue_value", "glue_number", "glue_numbers", "GLUE_SOURCE_KEY", "round_sig", "fmt_bound", "use_style", "MODE_COLORS"]
+__all__ = ["scales_table", "glue_value", "glue_number", "glue_numbers", "GLUE_SOURCE_KEY", "round_sig", "fmt_bound",
+           "use_style", "MODE_COLORS", "COLUMN_WIDTH_IN"]
+
+COLUMN_WIDTH_IN = 7.6
+"""Widest figure (inches) shown unscaled in the book's 836 px column at ``figure.dpi`` 110 (see :func:`use_style`)."""
 
 MODE_COLORS = ("#1b4f72", "#2e86c1", "#17a589", "#d4ac0d", "#ca6f1e", "#a93226", "#6c3483", "#5d6d7e")
 
@@ -248,7 +252,14 @@ def profile_summary(text, tables=1, rows=4):
 
 
 def use_style():
-    """Apply the book's matplotlib style (small, print-friendly figures with a fixed colour cycle)."""
+    """Apply the book's matplotlib style: figures readable at the page's column width, fixed colour cycle.
+
+    The book shows figures at ``figure.dpi`` 110 in an 836 px column (measured at a 1400 px window), so
+    a figure up to 7.6 in wide is shown at its own size and a wider one is scaled down. Every text of a
+    figure must reach the page's small print, 14 px, i.e. 14 * 72 / 110 = 9.2 pt at full size; tick
+    labels and legends are 9.5 pt, the rest 10 pt or more. Figures are therefore at most 7.6 in wide;
+    wide multi-panel figures are laid out in rows instead of shrinking their text.
+    """
     import matplotlib as mpl
 
     mpl.rcParams.update({
@@ -260,6 +271,13 @@ def use_style():
         "grid.alpha": 0.3,
         "axes.prop_cycle": mpl.cycler(color=list(MODE_COLORS)),
         "font.size": 10,
+        "axes.titlesize": 10.5,
+        "axes.labelsize": 10,
+        "xtick.labelsize": 9.5,
+        "ytick.labelsize": 9.5,
+        "legend.fontsize": 9.5,
+        "legend.title_fontsize": 9.5,
+        "figure.titlesize": 11.5,
         "legend.frameon": False,
     })
     np.set_printoptions(precision=4, suppress=True)

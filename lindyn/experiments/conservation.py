@@ -121,15 +121,17 @@ def plot(result, panel="flow"):
     ``"manifold"`` (off-diagonal overlap on and off the decoupled manifold)."""
     import matplotlib.pyplot as plt
 
+    from ..book import MODE_COLORS
+
     d, cfg = result.data, result.config
     if panel == "flow":
-        fig, ax = plt.subplots(figsize=(6.4, 3.4), constrained_layout=True)
+        fig, ax = plt.subplots(figsize=(6.8, 3.6), constrained_layout=True)
         t = floats(d["flow_t"])
         ax.plot(t, floats(d["per_mode"]), lw=1)
         ax.plot(t, floats(d["matrix_change"]), "k", lw=2.5, label="max change of $W^{21}W^{21T} - W^{32T}W^{32}$")
         ax.set(xlabel="t (units of $\\tau$)", ylabel="change / scale of the invariant",
                title="per-mode $a\\cdot a - b\\cdot b$ (thin) vs the conserved matrix")
-        ax.legend(fontsize=8)
+        fig.legend(loc="outside lower center")
     elif panel == "drift":
         fig, ax = plt.subplots(figsize=(4.8, 3.2), constrained_layout=True)
         rates = floats(cfg["drift_rates"])
@@ -143,8 +145,9 @@ def plot(result, panel="flow"):
     elif panel == "manifold":
         fig, ax = plt.subplots(figsize=(6.4, 3.2), constrained_layout=True)
         t = floats(d["manifold_t"])
-        for key, label in (("manifold_on", "on the manifold"), ("manifold_off", f"kicked off it ({cfg['kick']:.0%})")):
-            ax.semilogy(t, np.maximum(floats(d[key]), 1e-17), "o-", ms=3, label=label)
+        for key, label, color in (("manifold_on", "on the manifold", MODE_COLORS[1]),
+                                  ("manifold_off", f"kicked off it ({cfg['kick']:.0%})", MODE_COLORS[4])):
+            ax.semilogy(t, np.maximum(floats(d[key]), 1e-17), "o-", ms=3, color=color, label=label)
         ax.set(xlabel="t (epochs)", ylabel="off-diagonal overlap", title="off-manifold components")
         ax.legend()
     else:

@@ -180,26 +180,32 @@ def plot_flow(result, axes=None):
     """Eq 15 at several depths (left) and Eq 17's approach to it (right)."""
     import matplotlib.pyplot as plt
 
+    from ..book import MODE_COLORS
+
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(9.4, 3.3), constrained_layout=True)
+        _, axes = plt.subplots(1, 2, figsize=(7.6, 3.4), constrained_layout=True)
     cfg = result.config
     t = np.linspace(0, cfg["t_max"], cfg["n_t"])
-    for N in cfg["flow_depths"]:
-        axes[0].plot(t, theory.deep_mode_strength(t, 1.0, cfg["u0"], N), label=f"$N_l = {N}$")
+    colors = [c for k, c in enumerate(MODE_COLORS) if k != 1]    # MODE_COLORS[0] and [1] are both blue
+    for k, N in enumerate(cfg["flow_depths"]):
+        axes[0].plot(t, theory.deep_mode_strength(t, 1.0, cfg["u0"], N), color=colors[k % len(colors)],
+                     label=f"$N_l = {N}$")
     axes[0].set(xlabel="t ($\\tau$ = 1)", ylabel="$u$", title="Eq 15, $s = 1$, $u_0 = 10^{-3}$")
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
     axes[1].loglog(cfg["limit_depths"], np.array(result.data["eq17_ratio"]) - 1, "o-")
-    axes[1].set(xlabel="$N_l$", ylabel="Eq 17 / exact - 1", title="the large-depth form converges like $1/N_l$")
+    axes[1].set(xlabel="$N_l$", ylabel="Eq 17 / exact - 1", title="Eq 17 converges like $1/N_l$")
     return axes
 
 
 def plot_rates(result, axes=None):
-    """Best discrete rate vs depth with ``1/lambda_1`` and ``2/lambda_1`` (left); iterations at the best
-    rate and at ``1/(c lambda_1)`` against Eq 44 (right)."""
+    """Best discrete rate vs depth with ``1/lambda_1`` and ``2/lambda_1`` (top); iterations at the best
+    rate and at ``1/(c lambda_1)`` against Eq 44 (bottom)."""
     import matplotlib.pyplot as plt
 
+    from ..book import MODE_COLORS
+
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(9.4, 3.3), constrained_layout=True)
+        _, axes = plt.subplots(2, 1, figsize=(6.4, 6.0), constrained_layout=True)
     cfg, d = result.config, result.data
     depths = np.array(cfg["scan_depths"])
     pred = np.array([float(theory.optimal_learning_rate(1.0, N)) for N in depths])
@@ -207,14 +213,14 @@ def plot_rates(result, axes=None):
     axes[0].loglog(depths, pred, "k--", lw=1, label="$1/\\lambda_1$ (Eq 41)")
     axes[0].loglog(depths, 2 * pred, "k:", lw=1, label="$2/\\lambda_1$ (stability edge)")
     axes[0].set(xlabel="$N_l$", ylabel="learning rate", title="optimal rate vs depth ($s = 1$)")
-    axes[0].legend(fontsize=8)
+    axes[0].legend()
     slow = d["slow"]
     axes[1].semilogx([x["depth"] for x in slow], [x["discrete"] / cfg["slow_c"] for x in slow], "o-",
-                     label=f"discrete GD at $1/({cfg['slow_c']:g}\\lambda_1)$, / {cfg['slow_c']:g}")
+                     color=MODE_COLORS[1], label=f"discrete GD at $1/({cfg['slow_c']:g}\\lambda_1)$, / {cfg['slow_c']:g}")
     axes[1].axhline(d["eq44"] / cfg["slow_c"], color="k", ls="--", lw=1, label="$t_\\infty$ (Eq 44), c = 1")
-    axes[1].semilogx(depths, d["scan_time"], "s", ms=4, label="discrete GD, best rate")
+    axes[1].semilogx(depths, d["scan_time"], "s", ms=4, color=MODE_COLORS[4], label="discrete GD, best rate")
     axes[1].set(xlabel="$N_l$", ylabel="iterations to $u = 0.9 s$", title="learning time saturates with depth")
-    axes[1].legend(fontsize=8)
+    axes[1].legend(loc="lower right")
     return axes
 
 

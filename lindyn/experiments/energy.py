@@ -191,6 +191,7 @@ def numbers(result):
 def plot(result, panel="terms"):
     """``"terms"`` (Eq 6's terms and orthogonality along training), ``"surface"`` (one mode's landscape),
     ``"hessian"`` (spectra at two fixed points) or ``"escape"`` (leaving the saddle)."""
+    import matplotlib as mpl
     import matplotlib.pyplot as plt
 
     from .. import theory
@@ -198,12 +199,13 @@ def plot(result, panel="terms"):
 
     d = result.data
     if panel == "terms":
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.4), constrained_layout=True)
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.6, 3.4), constrained_layout=True)
         t = floats(d["trace_t"])
-        ax1.plot(t, floats(d["cooperative"]), label="cooperative")
-        ax1.plot(t, floats(d["competitive"]), label="competitive")
-        ax1.set(xlabel="t (epochs)", ylabel="energy", title="the two terms of Eq 6 during training", yscale="log",
+        ax1.plot(t, floats(d["cooperative"]), color=MODE_COLORS[1], label="cooperative")
+        ax1.plot(t, floats(d["competitive"]), color=MODE_COLORS[4], label="competitive")
+        ax1.set(xlabel="t (epochs)", ylabel="energy", title="the two terms of Eq 6", yscale="log",
                 ylim=(1e-8, 20))
+        ax1.yaxis.set_major_locator(mpl.ticker.LogLocator(numticks=6))
         ax1.legend()
         ax2.semilogy(floats(d["cross_t"]), floats(d["cross"]), "o-", ms=3)
         ax2.set(xlabel="t (epochs)", ylabel="off-diagonal overlap", title="modes become orthogonal")
@@ -211,13 +213,13 @@ def plot(result, panel="terms"):
         grid = np.linspace(-2, 2, 301)
         A, B = np.meshgrid(grid, grid)
         E = theory.mode_energy(A, B, 1.0)
-        fig = plt.figure(figsize=(10.0, 4.0))
+        fig = plt.figure(figsize=(7.6, 3.7))
         ax3 = fig.add_subplot(1, 2, 1, projection="3d")
         ax3.plot_surface(A, B, np.minimum(E, 2.0), cmap="viridis", rstride=6, cstride=6, linewidth=0, alpha=0.9)
         ax3.set(xlabel="$a$", ylabel="$b$", title="$E(a,b) = (s-ab)^2/2$, $s = 1$")
-        ax3.set_zticks([0, 1, 2])
+        ax3.set(xticks=[-2, 0, 2], yticks=[-2, 0, 2], zticks=[0, 1, 2])
         ax3.set_zlabel("$E$", labelpad=6)
-        ax3.set_box_aspect(None, zoom=0.85)
+        ax3.set_box_aspect(None, zoom=0.8)
         ax = fig.add_subplot(1, 2, 2)
         cs = ax.contourf(A, B, np.log10(E + 1e-3), levels=20, cmap="viridis")
         branch = np.linspace(0.5, 2, 100)
@@ -225,9 +227,10 @@ def plot(result, panel="terms"):
         ax.plot(-branch, -1 / branch, "w", lw=1.5, label="minima $ab = s$")
         ax.plot(0, 0, "o", color="w", mec="k", label="saddle")
         ax.set(xlabel="$a$", ylabel="$b$", aspect="equal", title="$\\log_{10}(E + 10^{-3})$")
-        ax.legend(loc="lower right", fontsize=8)
-        fig.colorbar(cs, ax=ax, shrink=0.8)
-        fig.subplots_adjust(left=0.02, right=0.95, wspace=0.25)
+        ax.set(xticks=[-2, -1, 0, 1, 2], yticks=[-2, -1, 0, 1, 2])
+        ax.legend(loc="lower right", frameon=True, facecolor="white", framealpha=0.9)
+        fig.colorbar(cs, ax=ax, shrink=0.85, ticks=[-3, -2, -1, 0, 1])
+        fig.subplots_adjust(left=0.0, right=0.93, bottom=0.12, top=0.9, wspace=0.2)
     elif panel == "hessian":
         fig, ax = plt.subplots(figsize=(6.4, 3.2), constrained_layout=True)
         k = result.config["n_under"]
@@ -242,8 +245,8 @@ def plot(result, panel="terms"):
     elif panel == "escape":
         fig, ax = plt.subplots(figsize=(6.4, 3.2), constrained_layout=True)
         t, excess = floats(d["escape_t"]), floats(d["escape_excess"])
-        ax.plot(t, excess[0], label="exactly at the saddle")
-        ax.plot(t, excess[1], label=f"saddle + {result.config['push']:g} along the escape direction")
+        ax.plot(t, excess[0], color=MODE_COLORS[1], label="exactly at the saddle")
+        ax.plot(t, excess[1], color=MODE_COLORS[4], label=f"saddle + {result.config['push']:g} along the escape direction")
         ax.set(yscale="log", xlabel="t (epochs)", ylabel="error / Eckart-Young - 1", title="escaping the saddle")
         ax.legend()
     else:

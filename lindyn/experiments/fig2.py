@@ -149,7 +149,7 @@ def numbers(result):
 
 def plot(result, panel="fig2"):
     """One figure: ``"fig2"`` (phase portrait), ``"data"`` (the data set), ``"decoupled"`` (the network
-    against Eq 12 and the step-size convergence) or ``"scaling"`` (learning time against ``s``)."""
+    against Eq 12, top, and the step-size convergence, bottom) or ``"scaling"`` (learning time against ``s``)."""
     import matplotlib.pyplot as plt
 
     from ..book import MODE_COLORS
@@ -160,7 +160,7 @@ def plot(result, panel="fig2"):
         grid = np.linspace(-2.2, 2.2, 41)
         A, B = np.meshgrid(grid, grid)
         dA, dB = theory.mode_velocity(A, B, s=1.0, tau=1.0)
-        fig, ax = plt.subplots(figsize=(4.6, 4.4))
+        fig, ax = plt.subplots(figsize=(5.2, 5.0), constrained_layout=True)
         ax.streamplot(A, B, dA, dB, color="0.7", density=1.1, linewidth=0.7, arrowsize=0.8)
         ax.contour(A, B, A**2 - B**2, levels=np.linspace(-4, 4, 17), colors="0.85", linewidths=0.6)
         branch = np.linspace(0.42, 2.2, 200)
@@ -172,20 +172,21 @@ def plot(result, panel="fig2"):
         ax.plot(0, 0, "o", mfc="white", mec="k", label="unstable origin")
         ax.set(xlim=(-2.2, 2.2), ylim=(-2.2, 2.2), xlabel="$a$", ylabel="$b$", aspect="equal",
                title="Fig 2: phase portrait of Eq 8 ($s = \\tau = 1$)")
-        ax.legend(loc="lower right", fontsize=8, frameon=True, facecolor="white", framealpha=1)
+        ax.legend(loc="lower right", frameon=True, facecolor="white", framealpha=1)
     elif panel == "data":
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(8.4, 3.3), gridspec_kw={"width_ratios": [1, 1.4]},
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.6, 3.4), gridspec_kw={"width_ratios": [1, 1.2]},
                                        constrained_layout=True)
-        ax1.imshow(floats(d["similarity"]), cmap="RdBu_r", vmin=-1, vmax=1)
+        im = ax1.imshow(floats(d["similarity"]), cmap="RdBu_r", vmin=-1, vmax=1)
         ax1.set(title="item similarity $Y^TY/N_3$", xlabel="item", ylabel="item")
         ax1.grid(False)
+        fig.colorbar(im, ax=ax1, shrink=0.85, label="similarity")
         idx = np.arange(1, s.size + 1)
         ax2.plot(idx, s, "o", ms=4, label="this sample")
         ax2.step(idx, floats(d["s_pop"]), where="mid", color="k", lw=1, label="population (closed form)")
         ax2.set(xlabel="mode $\\alpha$", ylabel="$s_\\alpha$", title="singular values of $\\Sigma^{31}$")
         ax2.legend()
     elif panel == "decoupled":
-        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 3.4), constrained_layout=True)
+        fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(6.4, 5.6), constrained_layout=True)
         t = floats(d["trace_t"])
         for j, (m, u) in enumerate(zip(d["trace_modes"], floats(d["trace_u"]).T)):
             ax1.plot(t, u, color=MODE_COLORS[j % len(MODE_COLORS)], lw=2, alpha=0.6)
@@ -200,7 +201,7 @@ def plot(result, panel="fig2"):
         ax2.set_yticks(ticks, [f"{t:g}" for t in ticks])
         ax2.set(xlabel="learning rate $\\lambda$ ($\\times 10^{-4}$)",
                 title="Eq 1 approaches Eq 12 as $\\lambda \\to 0$")
-        ax2.legend(fontsize=8)
+        ax2.legend()
     elif panel == "scaling":
         fig, ax = plt.subplots(figsize=(4.8, 3.3), constrained_layout=True)
         ax.loglog(s, floats(d["t_half_net"]) / np.log((s - u0) / u0), "o", ms=4, label="decoupled network")

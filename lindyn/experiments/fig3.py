@@ -293,8 +293,9 @@ def describe(result):
 
 
 def plot(result, panel="left"):
-    """Fig 3 ``"left"`` (first seed's mode strengths against Eq 12) or ``"right"`` (delays against the exact
-    prediction, and the contrast with a wider hidden layer)."""
+    """Fig 3 ``"left"`` (first seed's mode strengths against Eq 12, linear and tanh side by side) or
+    ``"right"`` (delays against the exact prediction, top, and the contrast with a wider hidden layer,
+    bottom)."""
     import matplotlib.pyplot as plt
 
     from ..book import MODE_COLORS
@@ -302,18 +303,21 @@ def plot(result, panel="left"):
     d, cfg = result.data, result.config
     s, tau, u0 = floats(d["s"]), 1.0 / cfg["lr"], cfg["u0"]
     if panel == "left":
-        fig, axes = plt.subplots(1, 2, figsize=(9.6, 3.6), sharey=True, constrained_layout=True)
+        fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.9), sharey=True, constrained_layout=True)
         t = floats(d["trace_t"])
         for ax, act in zip(axes, ACTIVATIONS):
             for j, (m, u) in enumerate(zip(d["trace_modes"], floats(d[act]["trace"]).T)):
                 ax.plot(t, u, color=MODE_COLORS[j % len(MODE_COLORS)], lw=2, alpha=0.75, label=f"mode {m}")
                 ax.plot(t, theory.mode_strength(t, s[m - 1], u0, tau=tau), "k--", lw=0.8)
-            ax.set(xlabel="t (epochs)", title=f"{act} network (colour), Eq 12 (dashed)")
+            ax.set(xlabel="t (epochs)", title=f"{act} network (colour)")
+            ax.xaxis.set_major_locator(plt.MaxNLocator(4))
         axes[0].set_ylabel("mode strength")
-        axes[1].legend(fontsize=7, loc="center left", bbox_to_anchor=(1.02, 0.5))
+        axes[1].plot([], [], "k--", lw=0.8, label="Eq 12")
+        fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center",
+                   ncol=len(d["trace_modes"]) + 1, handlelength=1.2, columnspacing=0.9)
         fig.suptitle("Fig 3 left: mode strengths from small random weights")
     elif panel == "right":
-        fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), sharey=True, constrained_layout=True)
+        fig, axes = plt.subplots(2, 1, figsize=(7.0, 6.6), sharex=True, sharey=True, constrained_layout=True)
         idx = np.arange(1, s.size + 1)
         lin, wide = summary(result), summary(result, "wide")
         ax = axes[0]
@@ -334,9 +338,9 @@ def plot(result, panel="left"):
                      f"({cfg['wide_seeds']} seeds)")
         for ax in axes:
             ax.axhline(0, color="k", lw=0.8)
-            ax.set(xlabel="mode $\\alpha$")
-            ax.legend(fontsize=7)
-        axes[0].set_ylabel("relative delay of $t_{1/2}$")
+            ax.set_ylabel("relative delay of $t_{1/2}$")
+            ax.legend(loc="upper left")
+        axes[1].set_xlabel("mode $\\alpha$")
     else:
         raise ValueError(f"panel must be one of ['left', 'right'], got {panel!r}")
     return fig

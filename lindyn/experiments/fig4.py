@@ -355,31 +355,46 @@ def checks(result):
 
 
 def plot(result, axes=None, criteria=CRITERIA, label=None):
-    """Fig 4: learning time (left) and optimal rate (right, refined grid) against depth, mean +- std
-    over seeds, with the top mode's ``1/lambda_1`` and stability edge ``2/lambda_1``."""
+    """Fig 4: learning time (Fig 4 left; top panel) and optimal rate (Fig 4 right, refined grid; bottom
+    panel) against depth, mean +- std over seeds, with the top mode's ``1/lambda_1`` and stability edge
+    ``2/lambda_1``."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    from ..book import MODE_COLORS
 
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.6), constrained_layout=True)
+        _, axes = plt.subplots(2, 1, figsize=(6.4, 6.4), constrained_layout=True)
     ax1, ax2 = axes
     label = label or f"{result.scale} scale"
-    for crit, marker in zip(criteria, "os^"):
+    colors = (MODE_COLORS[1], MODE_COLORS[4], MODE_COLORS[2])
+    for crit, marker, color in zip(criteria, "os^", colors):
         opt = optimal(result, crit, "refined")
         d = opt["depths"]
         ax1.errorbar(d, np.nanmean(opt["time"], 0), yerr=np.nanstd(opt["time"], 0), marker=marker, ms=4,
-                     capsize=2, label=f"{CRITERION_TEXT[crit]}")
+                     capsize=2, color=color, label=f"{CRITERION_TEXT[crit]}")
     ax1.set(xlabel="$N_l$", ylabel="learning time (iterations)", title=f"Fig 4 left ({label})", ylim=(0, None))
-    ax1.legend(fontsize=7)
+    ax1.legend()
     opt = optimal(result, "paper", "refined")
     d = opt["depths"]
     ax2.errorbar(d, np.nanmean(opt["rate"], 0), yerr=np.nanstd(opt["rate"], 0), marker="o", ms=4, capsize=2,
-                 label="optimal rate (paper's criterion)")
+                 color=MODE_COLORS[1], label="optimal rate (paper's criterion)")
     pred = np.array([predicted_rate(result.data["s1"], result.data["d1"], int(x)) for x in d])
     ax2.plot(d, pred, "k--", lw=1, label="$1/\\lambda_1$, top mode")
     ax2.plot(d, 2 * pred, "k:", lw=1, label="$2/\\lambda_1$ (stability edge)")
     ax2.set(xscale="log", yscale="log", xlabel="$N_l$", ylabel="learning rate", title=f"Fig 4 right ({label})")
-    ax2.legend(fontsize=7, loc="lower left")
+    ax2.yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))
+    ax2.yaxis.set_major_formatter(FuncFormatter(_sci_label))
+    ax2.yaxis.set_minor_formatter(NullFormatter())
+    ax2.legend(loc="lower left")
     return axes
+
+
+def _sci_label(x, _pos=None):
+    """Tick label ``2×10^-4`` (mathtext) for a rate on a log axis; ``10^-4`` for a power of ten."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return f"${power}$" if mantissa == "1" else f"${mantissa}\\times {power}$"
 
 
 def _sig2(x):

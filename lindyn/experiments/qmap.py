@@ -151,15 +151,18 @@ def plot(result, axes=None):
     """Fig 8: left, the q-map at several gains with the identity; right, q_inf(g), theory vs simulation."""
     import matplotlib.pyplot as plt
 
+    from ..book import MODE_COLORS
+
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(9.4, 3.5))
+        fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.5), constrained_layout=True)
     ax1, ax2 = axes
     q = np.linspace(0, 4, 200)
-    for g in (0.8, 1.0, 1.2, 1.5, 2.0):
-        ax1.plot(q, meanfield.qmap(q, g), lw=2 if g == 1.0 else 1, label=f"g = {g:g}")
+    colors = [c for k, c in enumerate(MODE_COLORS) if k != 1]    # MODE_COLORS[0] and [1] are both blue
+    for g, color in zip((0.8, 1.0, 1.2, 1.5, 2.0), colors):
+        ax1.plot(q, meanfield.qmap(q, g), lw=2 if g == 1.0 else 1, color=color, label=f"g = {g:g}")
     ax1.plot(q, q, "k--", lw=0.8, label="identity")
-    ax1.set(xlabel="$q^l$", ylabel="$q^{l+1}$", title="Eqs 47-48: the q-map (tanh)", ylim=(0, 4))
-    ax1.legend(fontsize=7)
+    ax1.set(xlabel="$q^l$", ylabel="$q^{l+1}$", title="Fig 8 left: the q-map (Eqs 47-48, tanh)", ylim=(0, 4))
+    ax1.legend()
     s = summary(result)
     gg = np.linspace(min(s["gains"]), max(s["gains"]), 300)
     ax2.plot(gg, [meanfield.q_fixed_point(g) for g in gg], "k", lw=1, label="Eq 49")
@@ -167,7 +170,7 @@ def plot(result, axes=None):
     ax2.plot(s["gains"], s["sim"], "o", ms=3.5, label=f"simulation, N = {result.config['n']}")
     ax2.axvline(1.0, color="0.6", lw=0.8, ls="--")
     ax2.set(xlabel="g", ylabel="$q_\\infty$", title=f"Fig 8 right ({result.scale} scale)")
-    ax2.legend(fontsize=7)
+    ax2.legend(loc="upper left")
     return axes
 
 

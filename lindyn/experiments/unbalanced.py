@@ -125,5 +125,5 @@ def plot(result):
                   label=f"corrected, sign {sign:+d}")
     ax.set(xlabel="$c_0 = |a_0^2 - b_0^2|$ ($s = 1$)", ylabel="$|t / t_{\\rm integrated} - 1|$",
            title="Eq 26 against integration of Eq 8")
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(ncol=2, loc="center")
     return fig
