@@ -363,39 +363,56 @@ def describe(result):
 THEORY_STYLE = {"color": "k", "lw": 0.7, "ls": (0, (3, 2))}
 
 
+GAIN_COLORS = ("#1b4f72", "#17a589", "#d4ac0d", "#ca6f1e", "#a93226", "#6c3483", "#5d6d7e")
+"""One colour per gain, adjacent gains far apart in hue (g = 1.1 and 1.2 included)."""
+
+
 def plot(result, axes=None, theory=True):
     """Fig 7: histograms of log10 singular values, one panel per input variance q, one line per gain,
     with the Gaussian linear product (Fig 6B right) in grey and, black dashed, the free-probability density
-    (:mod:`lindyn.freeprob`, averaged over each bin) when ``theory``."""
+    (:mod:`lindyn.freeprob`, averaged over each bin) when ``theory``. Two panels per row, the column's
+    width; the legend takes the free slot (or goes below)."""
     import matplotlib.pyplot as plt
 
     cfg = result.config
     qs = cfg["qs"]
+    legend_ax = None
     if axes is None:
-        cols = min(3, len(qs))
-        rows = -(-len(qs) // cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.0 * rows), sharey=True, squeeze=False)
+        cols = 2
+        rows = -(-(len(qs) + 1) // cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(7.6, 2.5 * rows), sharex=True, squeeze=False,
+                                 constrained_layout=True)
         for ax in axes.ravel()[len(qs):]:
             ax.set_visible(False)
+        legend_ax = axes.ravel()[len(qs)]
     axes = np.atleast_1d(axes).ravel()
     edges = log_edges()
     centres = 0.5 * (edges[1:] + edges[:-1])
     gauss = np.asarray(result.data["gaussian_linear"]["hist"], float)
+    gains = sorted({pt["g"] for pt in result.data["points"]})
+    colour = {g: GAIN_COLORS[i % len(GAIN_COLORS)] for i, g in enumerate(gains)}
     for ax, q in zip(axes, qs):
-        ax.plot(centres, gauss / gauss.sum() / LOG_STEP, color="0.6", lw=1, label="Gaussian linear")
+        ax.plot(centres, gauss / gauss.sum() / LOG_STEP, color="0.45", lw=2.2, alpha=0.6, label="Gaussian linear product")
         for pt in result.data["points"]:
             if abs(pt["q"] - q) < 1e-12:
                 h = np.asarray(pt["hist"], float)
-                ax.plot(centres, h / cfg["n"] / LOG_STEP, lw=1.2, label=f"g = {pt['g']:g}")
+                ax.plot(centres, h / cfg["n"] / LOG_STEP, lw=1.4, color=colour[pt["g"]], label=f"g = {pt['g']:g}")
                 if theory:
                     ax.plot(centres, theory_bin_density(q, pt["g"], cfg["n_layers"]), **THEORY_STYLE)
-        ax.set(xlabel="log10 singular value", title=f"q = {q:g}", xlim=(-12, 1.5))
-    for ax in axes[:len(qs)]:
-        if ax.get_subplotspec() is None or ax.get_subplotspec().is_first_col():
-            ax.set_ylabel("density")
+        ax.set(title=f"q = {q:g}", xlim=(-12, 1.5))
+        ax.set_xticks([-12, -8, -4, 0])
+        ax.set(ylabel="density", xlabel="log10 singular value")
+        ax.xaxis.set_tick_params(labelbottom=True)
+    handles, labels = axes[0].get_legend_handles_labels()
     if theory:
-        axes[len(qs) - 1].plot([], [], label="free probability", **THEORY_STYLE)
-    axes[len(qs) - 1].legend(fontsize=7)
+        handles.append(plt.Line2D([], [], **THEORY_STYLE))
+        labels.append("free probability")
+    if legend_ax is not None:
+        legend_ax.set_visible(True)
+        legend_ax.axis("off")
+        legend_ax.legend(handles, labels, loc="center", ncol=2, frameon=False)
+    else:
+        axes[len(qs) - 1].legend(handles, labels)
     return axes
 
 

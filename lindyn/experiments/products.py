@@ -412,7 +412,7 @@ def plot_radial(result, ax=None):
         ax.semilogx(r_edges, randmat.product_radial_cdf(np.minimum(r_edges, 1.0), k), "--", color=line.get_color(), lw=1)
     ax.axvspan(r_edges[0], RADIAL_TRUSTED, color="0.9", zorder=0)
     ax.set(xlabel="r", ylabel="share with |eigenvalue| < r", title="radial law $r^{2/k}$ (dashed)", xlim=(1e-30, 3))
-    ax.legend(fontsize=7)
+    ax.legend()
     return ax
 
 
@@ -439,13 +439,14 @@ def describe(result):
 
 def plot(result, axes=None):
     """Fig 6B (top: singular-value densities with the Fuss-Catalan law) and Fig 6C (bottom: eigenvalue
-    histograms, origin bin removed, unit circle dashed), one column per ``k``."""
+    histograms, the bin centred on the origin removed and its share in the title, unit circle dashed,
+    counts on the colour bar), one column per ``k``."""
     import matplotlib.pyplot as plt
 
     cfg = result.config
     ks = cfg["ks"]
     if axes is None:
-        fig, axes = plt.subplots(2, len(ks), figsize=(3.2 * len(ks), 6.0))
+        fig, axes = plt.subplots(2, len(ks), figsize=(7.6, 5.6), constrained_layout=True)
     axes = np.asarray(axes).reshape(2, len(ks))
     edges = eig_edges(cfg)
     centre = cfg["eig_bins"] // 2
@@ -461,14 +462,21 @@ def plot(result, axes=None):
         ax.set(xlabel="singular value", title=f"k = {k}", ylim=(0, 1.3 * top))
         if col == 0:
             ax.set_ylabel("density")
-            ax.legend(fontsize=7)
+            ax.legend(loc="upper right")
         ax = axes[1, col]
         h = np.asarray(d["eig_hist"], dtype=float)
         h[centre, centre] = np.nan
-        ax.pcolormesh(edges, edges, h.T, cmap="viridis")
+        mesh = ax.pcolormesh(edges, edges, h.T, cmap="viridis")
         ax.add_patch(plt.Circle((0, 0), 1.0, fill=False, ls="--", lw=0.8, color="w"))
-        ax.set(aspect="equal", xlabel="Re", title=f"origin bin: {d['origin'] / d['n_eig']:.1%} (removed)")
+        ax.set(aspect="equal", xlabel="Re", title=f"origin bin {d['origin'] / d['n_eig']:.1%}")
+        ax.set_xticks([-1, 0, 1])
+        ax.set_yticks([-1, 0, 1])
         ax.grid(False)
+        bar = ax.figure.colorbar(mesh, ax=ax, orientation="horizontal", shrink=0.9, pad=0.02)
+        bar.locator = __import__("matplotlib").ticker.MaxNLocator(3)
+        bar.update_ticks()
+        if col == len(ks) - 1:
+            bar.set_label("eigenvalues per bin")
         if col == 0:
             ax.set_ylabel("Im")
     return axes
