@@ -80,7 +80,14 @@ def _names(args):
         raise UserError(f"experiment must be 'all' or one of {experiments.names()}, got {args.experiment!r}")
     if args.workers < 1:
         raise UserError(f"--workers must be an integer >= 1, got {args.workers}")
-    return experiments.names() if args.experiment == "all" else [args.experiment]
+    if args.experiment == "all":
+        if args.scale not in ("laptop", "paper"):
+            raise UserError(f"--scale must be 'laptop' or 'paper' with 'all', got {args.scale!r}")
+        return experiments.names()
+    if args.scale not in experiments.scales(args.experiment):
+        raise UserError(f"--scale must be one of {list(experiments.scales(args.experiment))} for "
+                        f"{args.experiment}, got {args.scale!r}")
+    return [args.experiment]
 
 
 def cmd_reproduce(args):
@@ -157,7 +164,8 @@ def main(argv=None):
     sub.add_parser("list", help="list the experiments")
     rep = sub.add_parser("reproduce", help="run an experiment (or all) and write its result file")
     rep.add_argument("experiment", help=f"one of {experiments.names()} or 'all'")
-    rep.add_argument("--scale", choices=["laptop", "paper"], default="laptop")
+    rep.add_argument("--scale", default="laptop",
+                     help="laptop, paper, or another scale the experiment defines (fig6a: cpu)")
     rep.add_argument("--out", default=str(experiments.RESULTS_DIR), help="directory of the result files")
     rep.add_argument("--device", default="cpu", help="cpu or cuda[:N]")
     rep.add_argument("--quiet", action="store_true", help="no progress bars")
