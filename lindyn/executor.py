@@ -30,13 +30,23 @@ START_METHODS = ("spawn", "forkserver", "fork")
 
 
 def run_part(func, args):
-    """``func(*args)`` with one torch thread (the previous setting restored): how every part runs."""
+    """``func(*args)`` with one torch thread and, where threadpoolctl is installed, one BLAS thread for
+    NumPy (the previous settings restored): how every part runs."""
+    import contextlib
+
     import torch
 
+    try:
+        from threadpoolctl import threadpool_limits
+
+        blas = threadpool_limits(1, user_api="blas")
+    except ImportError:                             # pragma: no cover - optional
+        blas = contextlib.nullcontext()
     old = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        return func(*args)
+        with blas:
+            return func(*args)
     finally:
         torch.set_num_threads(old)
 

@@ -4,6 +4,7 @@ dask.distributed LocalCluster, and a killed worker costs nothing but a rerun."""
 import os
 import signal
 
+import numpy as np
 import pytest
 
 from lindyn import executor, results
@@ -14,18 +15,38 @@ distributed = pytest.importorskip("distributed")
 
 def small_fig6a():
     """Twelve quick (scheme, depth, seed) parts of the laptop Fig 6A."""
-    return {**fig6a.config("laptop"), "input_pcs": 6, "width": 8, "depths": [3, 4], "seeds": [0, 1], "rate_steps": 3,
-            "n_steps": 150, "max_extend": 1, "pre_max_steps": 100}
+    return {**fig6a.config("laptop"), "input_pcs": 6, "width": 8, "depths": [3, 4], "seeds": [0, 1], "rate_steps": 2,
+            "n_steps": 100, "max_extend": 0, "pre_max_steps": 100}
 
 
 def small_fig4():
-    return {**fig4.config("laptop"), "depths": [3, 5], "seeds": [0, 1], "refined_rates": 3, "n_steps": 300}
+    return {**fig4.config("laptop"), "depths": [3, 5], "seeds": [0, 1], "paper_rates": [1e-5, 1e-6],
+            "refined_rates": 2, "n_steps": 200}
 
 
 def rows(result):
     """The computed rows without their wall times (the only entries that may differ between runs)."""
     return sorted(([{k: v for k, v in r.items() if k != "wall_s"} for r in result.data["rows"]]),
                   key=lambda r: str([r.get("scheme"), r["depth"], r["seed"]]))
+
+
+DIAGNOSTICS = ("initial_error", "end_to_end", "hidden_quantiles")
+"""Float64 diagnostics computed after training (BLAS sums of at most ~1e3 terms): their last bits follow
+the BLAS kernel's summation order, which may depend on the process's thread pool and the arrays'
+alignment, so they are compared to 1e-9 relative (round-off is ~1e-13). Everything the dynamics decide
+(learning times, divergence, error rises, rates, steps) must be identical."""
+
+
+def differences(a, b):
+    """(scheme, depth, seed, field) of every entry that differs between two runs' rows."""
+    out = []
+    for x, y in zip(rows(a), rows(b)):
+        for k in x:
+            same = (np.allclose(np.asarray(x[k], float), np.asarray(y[k], float), rtol=1e-9, atol=0)
+                    if k in DIAGNOSTICS else x[k] == y[k])
+            if not same:
+                out.append((x.get("scheme"), x["depth"], x["seed"], k))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +73,9 @@ def test_fig6a_and_fig4_identical_serial_spawn_pool_and_dask(cluster):
     with distributed.Client(cluster) as client:
         dask = fig6a.run(cfg, progress=False, scheduler=client)
         f4_dask = fig4.run(small_fig4(), progress=False, scheduler=client)
-    assert rows(pool) == rows(serial)
-    assert rows(dask) == rows(serial)
+    assert len(rows(pool)) == len(rows(serial)) == len(rows(dask))
+    assert differences(pool, serial) == []
+    assert differences(dask, serial) == []
     assert "process pool" in pool.provenance["executor"] and "dask" in dask.provenance["executor"]
     f4 = fig4.run(small_fig4(), progress=False)
     assert f4_dask.data["rows"] == f4.data["rows"]
@@ -88,4 +110,5 @@ def test_kill_a_worker_mid_run_then_resume(cluster, tmp_path):
         assert stored_before >= 1
         client.wait_for_workers(1, timeout=60)
         resumed = fig6a.run(cfg, progress=False, scheduler=client, checkpoint=results.Checkpoint(path, fig6a.NAME, cfg))
-    assert rows(resumed) == rows(reference)
+    assert len(rows(resumed)) == len(rows(reference))
+    assert differences(resumed, reference) == []

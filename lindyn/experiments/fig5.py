@@ -40,6 +40,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
 from .. import claims, consistency, deep, inits, pretraining, results
@@ -71,16 +72,16 @@ MAIN = "hidden-5%"
 
 def config(scale):
     """The Fig 5 configuration at ``scale`` ("laptop" or "paper")."""
-    common = {"n_layers": 5, "criterion": "fig4-paper", **_ch4.PRETRAIN, "variants": VARIANTS,
+    common = {"n_layers": 5, "criterion": "fig4-paper", **_ch4.PRETRAIN,
               "random_basis_seeds": [0, 1, 2, 3, 4],
               "rates_random": np.logspace(-4.25, -6, 8).tolist(), "rates_pretrained": np.logspace(-4.5, -6.75, 10).tolist(),
               "record_every": 10}
     if scale == "paper":
-        return {**common, "data": _ch4.PAPER_DATA, "width": 200, "seeds": [0, 1, 2], "n_steps": 20000,
-                "common_max_steps": 320000, "dtype": "float32"}
+        return {**common, "data": _ch4.PAPER_DATA, "width": 200, "seeds": [0, 1, 2], "n_steps": 2000,
+                "common_max_steps": 256000, "variants": VARIANTS, "dtype": "float32"}
     if scale == "laptop":
-        return {**common, "data": _ch4.LAPTOP_DATA, "width": 32, "seeds": [0], "n_steps": 4000,
-                "common_max_steps": 64000, "dtype": "float64"}
+        return {**common, "data": _ch4.LAPTOP_DATA, "width": 32, "seeds": [0], "n_steps": 2000,
+                "common_max_steps": 64000, "variants": {}, "dtype": "float64"}
     raise ValueError(f"scale must be one of ['laptop', 'paper'], got {scale!r}")
 
 
@@ -115,67 +116,86 @@ def descends(error, learning_time, y_sq=None):
     return bool(np.all(e[1:] <= e[:-1] * (1 + REL_RISE)))
 
 
-def _grid(task, weights, rates, cfg, threshold, progress):
-    """Every rate of a grid for ``n_steps`` (no early stop): learning times, divergence, descent flags."""
-    out = deep.train_deep_linear(task, weights, rates, cfg["n_steps"], threshold=threshold, record_every=1,
-                                 progress=progress)
-    t = out.learning_time
-    down = [descends(out.error[:, k], t[k]) for k in range(len(rates))]
-    keep = slice(None, None, cfg["record_every"])
-    return {"learning_rates": list(rates), "learning_time": t, "diverged": out.diverged, "descends": down,
-            "n_rises": out.n_rises, "steps_run": out.n_steps_run, "steps": out.steps[keep],
-            "error": out.error[keep].T}, out
-
-
 def until_learnt(task, weights, rate, cfg, threshold, progress=None):
-    """One start at one rate, its budget doubled from ``n_steps`` until it learns (or diverges), up to
-    ``common_max_steps``. Returns its learning time (``inf``: not learnt there), whether it descends,
-    and the steps run."""
+    """One start at one rate, its budget doubled from ``n_steps`` until it learns, up to
+    ``common_max_steps``; stopped early once the error has risen (:func:`descends` is then False) or the
+    run diverged. Returns its learning time (``inf``: not learnt), whether it descends, and the curve."""
     budget = cfg["n_steps"]
     while True:
         out = deep.train_deep_linear(task, weights, [rate], budget, threshold=threshold, record_every=1,
                                      progress=progress)
         t = float(out.learning_time[0])
-        if np.isfinite(t) or bool(out.diverged[0]) or budget >= cfg["common_max_steps"]:
+        e = out.error[:, 0]
+        rose = not np.all(e[1:] <= e[:-1] * (1 + REL_RISE))
+        if np.isfinite(t) or rose or bool(out.diverged[0]) or budget >= cfg["common_max_steps"]:
             break
         budget = min(2 * budget, cfg["common_max_steps"])
     keep = slice(None, None, cfg["record_every"])
     return {"learning_rate": rate, "learning_time": t, "diverged": bool(out.diverged[0]),
-            "descends": descends(out.error[:, 0], t), "steps_run": int(out.n_steps_run), "budget": budget,
-            "steps": out.steps[keep], "error": out.error[keep, 0]}
+            "descends": descends(e, t), "rose": rose, "steps_run": int(out.n_steps_run), "budget": budget,
+            "steps": out.steps[keep], "error": e[keep]}
 
 
-def _best(grid):
-    """Index of the fastest rate at which the run descends to the criterion, or None."""
-    t = np.where(grid["descends"], np.asarray(grid["learning_time"], dtype=float), np.inf)
-    return int(np.argmin(t)) if np.isfinite(t).any() else None
+def _short(r):
+    return {k: r[k] for k in ("learning_rate", "learning_time", "diverged", "descends", "rose", "steps_run")}
 
 
-def _protocol(task, w0, pcfg, random_grid, cfg, threshold, progress, V):
-    """One pretraining protocol: pretraining, the pretrained grid, the common-rate test, own best rates."""
+PERTURBATION = 1e-6
+"""Relative size of the perturbation of the start used to test whether a learning time is decided by
+rounding: about 16 float32 ulps, the size of the difference between two BLAS kernels' products."""
+
+
+def own_best(task, weights, rates, cfg, threshold, progress=None, seed=0):
+    """A start's own best rate: every rate of its grid at once, the budget doubled from ``n_steps`` until
+    one learns (``stop_margin`` 0.5 then ends the run), the fastest taken. Its learning time is measured
+    again from the start perturbed by :data:`PERTURBATION` (relative, i.i.d. normal): at the edge of
+    stability the two differ and the number is decided by rounding. Returns ``None`` when no rate learns
+    within ``common_max_steps``."""
+    budget = cfg["n_steps"]
+    while True:
+        out = deep.train_deep_linear(task, weights, rates, budget, threshold=threshold, record_every=1,
+                                     stop_margin=0.5, progress=progress)
+        if np.isfinite(out.learning_time).any() or budget >= cfg["common_max_steps"]:
+            break
+        budget = min(2 * budget, cfg["common_max_steps"])
+    if not np.isfinite(out.learning_time).any():
+        return None
+    k = int(np.argmin(out.learning_time))
+    t = float(out.learning_time[k])
+    gen = torch.Generator().manual_seed(seed)
+    shaken = [w * (1 + PERTURBATION * torch.randn(w.shape, generator=gen, dtype=torch.float64).to(w)) for w in weights]
+    again = deep.train_deep_linear(task, shaken, [rates[k]], int(2 * t) + 10, threshold=threshold)
+    keep = slice(None, None, cfg["record_every"])
+    return {"learning_rate": rates[k], "learning_time": t, "learning_time_perturbed": float(again.learning_time[0]),
+            "descends": descends(out.error[:, k], t), "n_rises": int(out.n_rises[k]), "rates": list(rates),
+            "learning_times": out.learning_time, "steps": out.steps[keep], "error": out.error[keep, k]}
+
+
+def _protocol(task, w0, pcfg, cfg, threshold, progress, V):
+    """One pretraining protocol: pretraining, the pretrained start's own best rate, and the common-rate test."""
     pre = _ch4.pretrain(task, w0, pcfg)
-    rates = _ch4.rescale(cfg["rates_pretrained"], task.n_samples)
-    grid, out = _grid(task, pre.weights, rates, cfg, threshold, progress)
-    k = _best(grid)
+    rates = sorted(_ch4.rescale(cfg["rates_pretrained"], task.n_samples), reverse=True)
+    best = own_best(task, pre.weights, rates, cfg, threshold, progress)
     entry = {"pretraining_steps": pre.steps.ravel(), "pretraining_converged": pre.converged.ravel(),
-             "initial_error": _ch4.initial_error(task, pre.weights), "pretrained": {**grid, "best": k},
-             "share_start": _gram_share(pre.weights, V),
-             "share_end": None if k is None else _gram_share([w[k] for w in out.weights], V)}
-    del out
+             "initial_error": _ch4.initial_error(task, pre.weights), "pretrained": best,
+             "share_start": _gram_share(pre.weights, V)}
     if pcfg is cfg:
         W1 = pre.weights[0].double().cpu().numpy()
         modes = pretraining.layer_modes(W1, task.sigma11, min(cfg["width"], task.sigma11.shape[0]))
         entry.update({"layer1_m": modes["m"], "layer1_offdiag": modes["offdiag_mass"],
                       "layer1_offdiag_top10": pretraining.layer_modes(W1, task.sigma11, 10)["offdiag_mass"]})
-    # the common rate: from the top of the pretrained grid down, the first at which both starts descend
+    # the common rate: from the top of the pretrained grid down, the first at which both descend
     common, tried = None, []
-    for j in sorted(range(len(rates)), key=lambda j: -rates[j]):
-        if not grid["descends"][j]:
+    for rate in rates:
+        p = until_learnt(task, pre.weights, rate, cfg, threshold, progress)
+        if not p["descends"]:
             continue
-        r = until_learnt(task, w0, rates[j], cfg, threshold, progress)
-        tried.append({kk: r[kk] for kk in ("learning_rate", "learning_time", "diverged", "descends", "steps_run")})
-        if r["descends"] or (not np.isfinite(r["learning_time"]) and not r["diverged"]):
-            common = {"rate_index": j, "pretrained_time": float(grid["learning_time"][j]), "random": r}
+        r = until_learnt(task, w0, rate, cfg, threshold, progress)
+        tried.append({"pretrained": _short(p), "random": _short(r)})
+        # a random start that neither rose nor diverged but did not learn by common_max_steps ends the
+        # search too: the check then fails (no ratio from a budget)
+        if r["descends"] or not (r["rose"] or r["diverged"]):
+            common = {"rate": rate, "pretrained": p, "random": r}
             break
     entry["common"] = common
     entry["common_tried"] = tried
@@ -200,15 +220,12 @@ def run(cfg, *, device="cpu", progress=None, checkpoint=None, mnist_dir=None):
             continue
         w0 = inits.random_deep_init(task, cfg["n_layers"], cfg["width"], "gaussian", seed=seed, dtype=dtype,
                                     device=device, std=cfg["pre_std"])
-        rgrid, out = _grid(task, w0, _ch4.rescale(cfg["rates_random"], task.n_samples), cfg, threshold, progress)
-        k = _best(rgrid)
-        entry = {"random": {**rgrid, "best": k, "share_end": None if k is None else _gram_share([w[k] for w in out.weights], V)},
-                 "share_start_random": _gram_share(w0, V),
+        best = own_best(task, w0, _ch4.rescale(cfg["rates_random"], task.n_samples), cfg, threshold, progress)
+        entry = {"random": best, "share_start_random": _gram_share(w0, V),
                  "random_layer1_offdiag_top10": pretraining.layer_modes(w0[0].double().cpu().numpy(), task.sigma11, 10)["offdiag_mass"],
-                 "protocols": {MAIN: _protocol(task, w0, cfg, rgrid, cfg, threshold, progress, V)}}
-        del out
+                 "protocols": {MAIN: _protocol(task, w0, cfg, cfg, threshold, progress, V)}}
         for name, variant in cfg["variants"].items():
-            entry["protocols"][name] = _protocol(task, w0, {**cfg, **variant}, rgrid, cfg, threshold, progress, V)
+            entry["protocols"][name] = _protocol(task, w0, {**cfg, **variant}, cfg, threshold, progress, V)
         entry = results.to_jsonable(entry)
         data["seeds"][str(seed)] = entry
         if checkpoint is not None:
@@ -242,23 +259,26 @@ def summary(result, protocol=MAIN):
     """
     seeds = list(result.data["seeds"].values())
     out = {k: [] for k in ("common_rate", "common_pretrained", "common_random", "pretraining_steps", "own_random",
-                           "own_pretrained", "own_rate_random", "own_rate_pretrained", "initial_error")}
+                           "own_pretrained", "own_rate_random", "own_rate_pretrained", "initial_error",
+                           "own_random_perturbed", "own_pretrained_perturbed")}
     for e in seeds:
         p = e["protocols"][protocol]
         c = p["common"]
         out["pretraining_steps"].append(float(np.sum(p["pretraining_steps"])))
-        out["common_rate"].append(np.nan if c is None else c["random"]["learning_rate"])
-        out["common_pretrained"].append(np.inf if c is None else float(_num([c["pretrained_time"]])[0]))
+        out["common_rate"].append(np.nan if c is None else c["rate"])
+        out["common_pretrained"].append(np.inf if c is None else float(_num([c["pretrained"]["learning_time"]])[0]))
         out["common_random"].append(np.inf if c is None else float(_num([c["random"]["learning_time"]])[0]))
         for name, g in (("random", e["random"]), ("pretrained", p["pretrained"])):
-            k = g["best"]
-            out[f"own_{name}"].append(np.inf if k is None else float(_num(g["learning_time"])[k]))
-            out[f"own_rate_{name}"].append(np.nan if k is None else g["learning_rates"][k])
+            out[f"own_{name}"].append(np.inf if g is None else float(_num([g["learning_time"]])[0]))
+            out[f"own_rate_{name}"].append(np.nan if g is None else g["learning_rate"])
+            out[f"own_{name}_perturbed"].append(np.inf if g is None else float(_num([g["learning_time_perturbed"]])[0]))
         out["initial_error"].append(p["initial_error"] / result.data["y_sq"])
     s = {k: np.array(v, dtype=float) for k, v in out.items()}
     with np.errstate(invalid="ignore"):
         s["common_ratio"] = np.where(np.isfinite(s["common_random"]) & np.isfinite(s["common_pretrained"]),
                                      (s["pretraining_steps"] + s["common_pretrained"]) / s["common_random"], np.inf)
+        s["own_ratio_perturbed"] = np.where(np.isfinite(s["own_random_perturbed"]) & np.isfinite(s["own_pretrained_perturbed"]),
+                                            (s["pretraining_steps"] + s["own_pretrained_perturbed"]) / s["own_random_perturbed"], np.inf)
         s["own_ratio"] = np.where(np.isfinite(s["own_random"]) & np.isfinite(s["own_pretrained"]),
                                   (s["pretraining_steps"] + s["own_pretrained"]) / s["own_random"], np.inf)
     c = result.data["consistency"]
@@ -358,16 +378,14 @@ def plot(result, axes=None):
     pre_steps = float(np.sum(p["pretraining_steps"]))
     blue, red = "#1b4f72", "#a93226"
     c = p["common"]
-    g = p["pretrained"]
     if c is not None:
-        j = c["rate_index"]
-        axes[2].plot(np.array(g["steps"]) + pre_steps, np.array(g["error"][j], dtype=float), color=blue,
-                     label=f"pretrained, common rate")
+        axes[2].plot(np.array(c["pretrained"]["steps"]) + pre_steps, np.array(c["pretrained"]["error"], dtype=float),
+                     color=blue, label="pretrained, common rate")
         axes[2].plot(c["random"]["steps"], np.array(c["random"]["error"], dtype=float), color=red,
                      label="random, common rate")
     r = seed["random"]
-    if r["best"] is not None:
-        axes[2].plot(r["steps"], np.array(r["error"][r["best"]], dtype=float), color=red, ls="--", lw=1,
+    if r is not None:
+        axes[2].plot(r["steps"], np.array(r["error"], dtype=float), color=red, ls="--", lw=1,
                      label="random, its own best rate")
     axes[2].axvline(pre_steps, color=blue, ls=":", lw=1)
     axes[2].axhline(result.data["threshold"], color="k", ls="--", lw=0.8, label="criterion")
@@ -404,13 +422,28 @@ def describe_pretraining(result):
         print(f"common rate {s['common_rate'][0]:.2e}: pretrained {s['common_pretrained'][0]:.0f} + "
               f"{s['pretraining_steps'][0]:.0f} pretraining, random {s['common_random'][0]:.0f} iterations; "
               f"ratio {s['common_ratio'][0]:.2f}")
-    print(f"own best rates: random {s['own_random'][0]:.0f} iterations at {s['own_rate_random'][0]:.2e}, "
-          f"pretrained {s['own_pretrained'][0]:.0f} (+ {s['pretraining_steps'][0]:.0f}) at "
-          f"{s['own_rate_pretrained'][0]:.2e}; ratio {s['own_ratio'][0]:.2f}")
+    print(f"own best rates: random {_time_text(s['own_random'][0], s['own_random_perturbed'][0])} iterations at "
+          f"{s['own_rate_random'][0]:.2e}, pretrained {_time_text(s['own_pretrained'][0], s['own_pretrained_perturbed'][0])} "
+          f"(+ {s['pretraining_steps'][0]:.0f}) at {s['own_rate_pretrained'][0]:.2e}; ratio "
+          f"{_time_text(s['own_ratio'][0], s['own_ratio_perturbed'][0], '.2f')}")
     print("pretrained layer 1, M on the top 10 principal components:", " ".join(f"{x:.2f}" for x in p["layer1_m"][:10]))
     print(f"off-diagonal mass of Q^T W^T W Q over the top 10 components: pretrained {p['layer1_offdiag_top10']:.1e}, "
           f"random start {seed['random_layer1_offdiag_top10']:.2f}")
     describe_variants(result)
+
+
+def stable(t, t_perturbed, rel=0.01):
+    """Whether a learning time survives the perturbation of its start (:data:`PERTURBATION`) within ``rel``."""
+    return bool(np.isfinite(t) and np.isfinite(t_perturbed) and abs(t - t_perturbed) <= rel * t)
+
+
+def _time_text(t, t_perturbed, fmt=".0f"):
+    """A learning time as text; a time that moves when the start is perturbed at the rounding level is
+    shown as the range of the two, marked as decided by rounding (edge of stability)."""
+    if stable(t, t_perturbed):
+        return format(t, fmt)
+    lo, hi = sorted((t, t_perturbed))
+    return f"{format(lo, fmt)}..{format(hi, fmt)} (edge of stability: decided by rounding)"
 
 
 def prose_numbers(result):
@@ -425,6 +458,8 @@ def prose_numbers(result):
            "common_ratio": (float(np.max(s["common_ratio"])), 2), "common_rate": (s["common_rate"][0], 2),
            "t_common_pre": (s["common_pretrained"][0], 4), "t_common_random": (s["common_random"][0], 4),
            "own_ratio": (float(np.max(s["own_ratio"])), 2), "t_own_random": (s["own_random"][0], 4),
+           "own_stable": (float(all(stable(a, b) for a, b in zip(np.r_[s["own_random"], s["own_pretrained"]],
+                                                                   np.r_[s["own_random_perturbed"], s["own_pretrained_perturbed"]]))), 1),
            "t_own_pre": (s["own_pretrained"][0], 4), "own_rate_random": (s["own_rate_random"][0], 2),
            "own_rate_pre": (s["own_rate_pretrained"][0], 2), "learnt_pct": (100 * (1 - result.data["fraction"]), 2),
            "n_seeds": (len(result.data["seeds"]), 2)}
