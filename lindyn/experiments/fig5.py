@@ -463,7 +463,8 @@ def prose_numbers(result):
                                                                    np.r_[s["own_random_perturbed"], s["own_pretrained_perturbed"]]))), 1),
            "t_own_pre": (s["own_pretrained"][0], 4), "own_rate_random": (s["own_rate_random"][0], 2),
            "own_rate_pre": (s["own_rate_pretrained"][0], 2), "learnt_pct": (100 * (1 - result.data["fraction"]), 2),
-           "n_seeds": (len(result.data["seeds"]), 2)}
+           "f5_seeds": (len(result.data["seeds"]), 2),
+           "speedup": (float(np.max(s["own_ratio"])), 2)}           # the earlier name of own_ratio
     for name, _, common, own, pre, e0 in variants_table(result):
         key = name.replace("-", "_").replace("%", "")
         out.update({f"{key}_common_ratio": (common, 2), f"{key}_own_ratio": (own, 2), f"{key}_pre_steps": (pre, 4),
