@@ -7,7 +7,8 @@ Runs ``lindyn.experiments.fig5`` and ``fig6a`` with their ``config("paper")`` an
 in ``OUT/<name>_paper.partial.json`` (``lindyn.results.Checkpoint``), so a rerun after an interruption
 resumes. Data: the MNIST statistics shipped with the package (first 50,000 training images), or the
 IDX files in ``--mnist-dir``. Equivalent to ``python -m lindyn reproduce fig5 --scale paper`` and the
-same for ``fig6a``.
+same for ``fig6a``. To spread the paper-scale Fig 6A over a local process pool or a Dask cluster, use
+``python benchmarks/run_fig6a_cpu.py --scale paper --workers N`` or ``--scheduler tcp://HOST:8786``.
 """
 
 from __future__ import annotations

@@ -32,7 +32,7 @@ __all__ = ["SCHEMA", "Result", "to_jsonable", "result_key", "key_float", "key_fl
            "write_bytes_atomic", "write_json_atomic", "code_fingerprint", "device_name", "git_commit"]
 
 SCHEMA = "lindyn.result/1"
-_SCALES = ("laptop", "paper", "custom")
+_SCALES = ("laptop", "cpu", "paper", "custom")
 
 
 def to_jsonable(obj, where="value"):
@@ -148,7 +148,7 @@ class Result:
     ----------
     experiment : str
         Name of the experiment module (``lindyn.experiments.<name>``).
-    scale : {"laptop", "paper", "custom"}
+    scale : {"laptop", "cpu", "paper", "custom"}
     config : dict
         Everything that determines the numbers (JSON-serialisable).
     data : dict

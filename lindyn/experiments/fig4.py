@@ -30,9 +30,8 @@ import time
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
-from .. import claims, deep, mnist, results, theory
+from .. import claims, deep, executor, mnist, results, theory
 from ..data import svd_modes
 
 NAME = "fig4"
@@ -122,18 +121,13 @@ def _train_part(cfg, seed, depth, device):
     return results.to_jsonable(row)
 
 
-def _worker_part(args):
-    torch.set_num_threads(1)
-    return _train_part(*args)
-
-
 def _thresholds(task):
     e_min, e0 = task.min_error, task.y_sq
     frac = {"half": 0.5, "paper": paper_fraction(), "ninety": 0.1}
     return {k: e_min + f * (e0 - e_min) for k, f in frac.items()}, frac
 
 
-def run(cfg, *, device="cpu", progress=None, checkpoint=None, workers=1):
+def run(cfg, *, device="cpu", progress=None, checkpoint=None, workers=1, scheduler=None):
     """Train every (seed, depth, rate) of ``cfg`` by Eq 13 and record learning times for each criterion.
 
     Parameters
@@ -145,7 +139,9 @@ def run(cfg, *, device="cpu", progress=None, checkpoint=None, workers=1):
     checkpoint : lindyn.results.Checkpoint, optional
         Finished (seed, depth) parts are stored there and skipped on a rerun.
     workers : int
-        Parts trained in parallel processes (CPU only), each with one torch thread.
+        Parts trained in parallel local processes (CPU only), each with one torch thread.
+    scheduler : str or distributed.Client, optional
+        Train the parts on this Dask cluster instead (:func:`lindyn.executor.map_parts`).
 
     Returns
     -------
@@ -160,33 +156,17 @@ def run(cfg, *, device="cpu", progress=None, checkpoint=None, workers=1):
     thresholds, frac = _thresholds(task)
     s1, d1 = top_mode(task)
     parts = [(seed, depth) for seed in cfg["seeds"] for depth in cfg["depths"]]
-    done = {p: checkpoint.get(f"{p[0]}:{p[1]}") for p in parts} if checkpoint is not None else {}
-    todo = [p for p in parts if done.get(p) is None]
-    bar = tqdm(total=len(parts), initial=len(parts) - len(todo), disable=None if progress is None else not progress,
-               desc="fig4 (seed, depth)")
-    rows = {p: row for p, row in done.items() if row is not None}
-
-    def finish(part, row):
-        rows[part] = row
-        if checkpoint is not None:
-            checkpoint.put(f"{part[0]}:{part[1]}", row)
-        bar.update(1)
-
-    if workers > 1 and str(device) == "cpu" and len(todo) > 1:
-        import concurrent.futures as cf
-
-        with cf.ProcessPoolExecutor(workers) as pool:
-            futures = {pool.submit(_worker_part, (cfg, seed, depth, device)): (seed, depth) for seed, depth in todo}
-            for fut in cf.as_completed(futures):
-                finish(futures[fut], fut.result())
-    else:
-        for part in todo:
-            finish(part, _train_part(cfg, *part, device))
-    bar.close()
+    if str(device) != "cpu":
+        workers = 1
+    done = executor.map_parts(_train_part, [(cfg, seed, depth, device) for seed, depth in parts],
+                              lambda p: f"{p[1]}:{p[2]}", workers=workers, scheduler=scheduler, checkpoint=checkpoint,
+                              progress=progress, desc="fig4 (seed, depth)")
+    rows = {p: done[f"{p[0]}:{p[1]}"] for p in parts}
     data = {"rows": [rows[p] for p in parts], "s1": s1, "d1": d1, "e_min": task.min_error, "e0": task.y_sq,
             "n_samples": task.n_samples, "thresholds": thresholds, "fractions": frac,
             "data_fingerprint": task.fingerprint}
-    prov = results.provenance(device, cfg["dtype"], task.source, time.perf_counter() - start, workers=workers)
+    prov = results.provenance(device, cfg["dtype"], task.source, time.perf_counter() - start, workers=workers,
+                               executor=executor.describe(workers, scheduler))
     return results.Result(NAME, "custom", cfg, data, prov)
 
 
