@@ -52,6 +52,8 @@ _KINDS = {
     "strs": "list of strings",
     "pairs": "list of [number, number] pairs",
     "map": "mapping of name -> number",
+    "bool": "boolean",
+    "variants": "mapping of variant name -> {pretrain_output: boolean, pre_fraction: number in (0, 1)}",
 }
 
 
@@ -96,6 +98,8 @@ class Param:
 
     def allowed(self):
         """The allowed values, as the text used in messages and in ``show``."""
+        if self.kind in ("bool", "variants"):
+            return "true or false" if self.kind == "bool" else _KINDS["variants"]
         if self.kind in ("str", "strs"):
             text = ", ".join(repr(c) for c in self.choices or ())
             if self.pattern:
@@ -160,6 +164,24 @@ class Param:
             return None if value is None else self._number(value, True)
         if kind == "str":
             return self._string(value)
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise self._error(value, f"a {type(value).__name__}, not true or false")
+            return value
+        if kind == "variants":
+            if not isinstance(value, dict) or len(value) > 10:
+                raise self._error(value, "not a mapping of at most 10 variants")
+            out = {}
+            for name, v in value.items():
+                if not isinstance(v, dict) or set(v) - {"pretrain_output", "pre_fraction"}:
+                    raise self._error(value, f"variant {name!r} may set only pretrain_output and pre_fraction")
+                if not isinstance(v.get("pretrain_output", False), bool):
+                    raise self._error(value, f"variant {name!r}: pretrain_output must be true or false")
+                frac = v.get("pre_fraction", 0.05)
+                if isinstance(frac, bool) or not isinstance(frac, numbers.Real) or not 0 < frac < 1:
+                    raise self._error(value, f"variant {name!r}: pre_fraction must be a number in (0, 1)")
+                out[str(name)] = dict(v)
+            return out
         if kind == "map":
             if not isinstance(value, dict):
                 raise self._error(value, f"a {type(value).__name__}, not a mapping")
@@ -394,33 +416,34 @@ PARAMS = {
     ],
     "fig5": [
         _i("n_layers", "Depth N_l of the network", 3, 1000),
-        _f("init_std", "Standard deviation of the small random start", 0.0, 1.0, low_open=True),
-        _f("fraction", "Learnt when this fraction of the learnable error is left", 0.0, 1.0, low_open=True,
-           high_open=True),
+        Param("criterion", "str", "Learning-time criterion (Fig 4's headline: the paper's 1.3e4 as a fraction of "
+              "the learnable error)", choices=("fig4-paper",)),
+        _f("pre_std", "Standard deviation of the small random start (before pretraining)", 0.0, 1.0, low_open=True),
         _f("pre_rate_factor", "Autoencoder rate as a fraction of 1 / lambda_max", 0.0, 1.0, low_open=True,
            high_open=True),
         _f("pre_fraction", "An autoencoder stops when this fraction of its learnable error is left", 0.0, 1.0,
            low_open=True, high_open=True),
+        _steps("pre_max_steps", "Most steps per autoencoder"),
+        Param("pretrain_output", "bool", "Pretrain the output layer too (the book's earlier protocol)"),
         Param("random_basis_seeds", "ints", "Seeds of the random bases contrasted with Eq 18", 0, MAX_SEED,
               max_len=100),
         Param("rates_random", "floats", "Learning rates of the random start (given for 50,000 images)", 0.0, 1.0,
               low_open=True),
         Param("rates_pretrained", "floats", "Learning rates of the pretrained start (for 50,000 images)", 0.0, 1.0,
               low_open=True),
-        _f("stop_margin", "A sweep stops at (1 + stop_margin) times its first learning time", 0.0, 1e3),
         _steps("record_every", "Iterations between recorded points"),
         Param("data", "str", "The MNIST task", choices=("mnist-embedded-5000", "mnist-train-first-50000")),
         _i("width", "Hidden units per layer", 1, MAX_WIDTH),
         Param("seeds", "ints", "Seeds of the random starts", 0, MAX_SEED, max_len=100),
         _steps("n_steps", "Most gradient-descent steps per run"),
-        _steps("pre_max_steps", "Most steps per autoencoder"),
+        _steps("common_max_steps", "Largest budget of a common-rate run (doubled until it learns)"),
+        Param("variants", "variants", "Pretraining protocols shown beside the main one"),
         _DTYPE,
     ],
     "fig6a": [
         Param("schemes", "strs", "Initialisations compared", choices=("gaussian", "orthogonal", "pretrained"),
               max_len=3),
-        _f("fraction", "Learnt when this fraction of the learnable error is left", 0.0, 1.0, low_open=True,
-           high_open=True),
+        Param("criterion", "str", "Learning-time criterion (Fig 4's headline)", choices=("fig4-paper",)),
         _f("rate_ratio", "Ratio of neighbouring learning rates", 1.0, 100.0, low_open=True),
         _i("max_extend", "Most rates added beyond an edge of the grid, per side", 0, 100),
         _f("pre_std", "Standard deviation of the start before pretraining", 0.0, 1.0, low_open=True),
@@ -428,19 +451,21 @@ PARAMS = {
            high_open=True),
         _f("pre_fraction", "An autoencoder stops when this fraction of its learnable error is left", 0.0, 1.0,
            low_open=True, high_open=True),
+        _steps("pre_max_steps", "Most steps per autoencoder"),
+        Param("pretrain_output", "bool", "Pretrain the output layer too"),
         _f("stop_margin", "A sweep stops at (1 + stop_margin) times its first learning time", 0.0, 1e3),
         _i("orthogonal_eigs_n", "Size of the orthogonal matrix whose eigenvalues are shown", 1, MAX_WIDTH),
-        Param("data", "str", "The MNIST task", choices=("mnist-embedded-5000", "mnist-train-first-50000")),
-        Param("depths", "ints", "Depths N_l of the sweep", 3, 1000, increasing=True),
-        _i("width", "Hidden units per layer", 1, MAX_WIDTH),
         Param("rate_centre", "map", "Centre of each scheme's rate grid at depth 3 (for 50,000 images)", 0.0, 1.0,
               low_open=True, choices=("gaussian", "orthogonal", "pretrained")),
         Param("rate_law", "map", "Exponent p of each scheme's centre (2 / (N_l - 1))**p", -10.0, 10.0,
               choices=("gaussian", "orthogonal", "pretrained")),
+        Param("data", "str", "The MNIST task", choices=("mnist-embedded-5000", "mnist-train-first-50000")),
+        Param("input_pcs", "int|None", "Inputs projected on their top principal components (null: raw pixels)", 1, 784),
+        Param("depths", "ints", "Depths N_l of the sweep", 3, 1000, increasing=True),
+        _i("width", "Hidden units per layer", 1, MAX_WIDTH),
         Param("seeds", "ints", "Seeds of the random starts", 0, MAX_SEED, max_len=100),
         _i("rate_steps", "Rates per grid", 1, MAX_COUNT),
         _steps("n_steps", "Most gradient-descent steps per run"),
-        _steps("pre_max_steps", "Most steps per autoencoder"),
         _DTYPE,
     ],
     "products": [
@@ -658,8 +683,10 @@ def _self_check():
     from . import config, names
 
     assert set(PARAMS) == set(names()), "PARAMS must have one entry per experiment"
+    from . import scales
+
     for name in names():
-        for scale in ("laptop", "paper"):
+        for scale in scales(name):
             validate(name, config(name, scale))
     return True
 
