@@ -354,14 +354,18 @@ def describe_variants(result):
 
 
 def plot(result, axes=None):
-    """Fig 5: raw Sigma11 submatrix, the same submatrix of V11^T Sigma11 V11, and the learning curves."""
+    """Fig 5: top, the raw Sigma11 submatrix (left) and the same submatrix of V11^T Sigma11 V11 (centre), with
+    colour bars on a log scale; bottom, the learning curves (right)."""
     import matplotlib.pyplot as plt
 
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(11.5, 3.4))
+        fig = plt.figure(figsize=(7.6, 6.6), constrained_layout=True)
+        grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.05])
+        axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])]
     c = result.data["consistency"]
-    for ax, key, title in ((axes[0], "raw_submatrix", "raw $\\Sigma^{11}$ (pixel row 14)"),
-                           (axes[1], "rotated_submatrix", "$V^{11T}\\Sigma^{11}V^{11}$ (10 task modes)")):
+    for ax, key, title, label in ((axes[0], "raw_submatrix", "Fig 5 left: raw $\\Sigma^{11}$", "pixel (row 14)"),
+                                  (axes[1], "rotated_submatrix", "Fig 5 centre: $V^{11T}\\Sigma^{11}V^{11}$",
+                                   "task mode")):
         from matplotlib.colors import LogNorm
 
         M = np.abs(np.array(c[key]))
@@ -370,10 +374,13 @@ def plot(result, axes=None):
             # arbitrary completion, whose block is not part of Eq 18
             M = M[:10, :10]
         # a log scale: the diagonal of the rotated matrix spans decades, and a linear one shows only its top entry
-        ax.imshow(M, cmap="Greys", norm=LogNorm(vmin=M.max() * 1e-4, vmax=M.max()), interpolation="nearest")
-        ax.set_title(title, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        image = ax.imshow(M, cmap="Greys", norm=LogNorm(vmin=M.max() * 1e-4, vmax=M.max()), interpolation="nearest")
+        ax.set_title(title)
+        ax.set(xlabel=label, ylabel=label)
+        ax.set_xticks([0, len(M) - 1], [1, len(M)])
+        ax.set_yticks([0, len(M) - 1], [1, len(M)])
+        ax.grid(False)
+        ax.figure.colorbar(image, ax=ax, shrink=0.85, label="|entry|")
     seed = next(iter(result.data["seeds"].values()))
     p = seed["protocols"][MAIN]
     pre_steps = float(np.sum(p["pretraining_steps"]))
@@ -390,9 +397,10 @@ def plot(result, axes=None):
                      label="random, its own best rate")
     axes[2].axvline(pre_steps, color=blue, ls=":", lw=1)
     axes[2].axhline(result.data["threshold"], color="k", ls="--", lw=0.8, label="criterion")
-    axes[2].set(xlabel="iterations (pretrained: after its pretraining)", ylabel="training error", yscale="log",
-                xscale="symlog", title="Fig 5 right")
-    axes[2].legend(fontsize=7)
+    axes[2].set(xlabel="iterations (pretrained: after its pretraining, dotted)", ylabel="training error",
+                yscale="log", xscale="symlog", title="Fig 5 right")
+    axes[2].set_xlim(0, None)
+    axes[2].legend()
     return axes
 
 

@@ -364,18 +364,24 @@ def checks(result):
     return [claims.verdict(13, checks_, CHAPTER, note=note)]
 
 
+SCHEME_COLORS = {"gaussian": "#a93226", "orthogonal": "#1b4f72", "pretrained": "#17a589"}
+"""One clearly distinct colour per initialisation scheme."""
+
+
 def plot(result, axes=None, colors=None):
-    """Fig 6A: learning time and optimal rate vs depth per scheme (mean +- std over seeds), and the
-    eigenvalues of a 100 x 100 Haar orthogonal matrix."""
+    """Fig 6A: learning time (top left) and optimal rate (top right) vs depth per scheme (mean +- std over
+    seeds), and the eigenvalues of a 100 x 100 Haar orthogonal matrix (bottom)."""
     import matplotlib.pyplot as plt
 
     if axes is None:
-        _, axes = plt.subplots(1, 3, figsize=(11, 3.3))
+        fig = plt.figure(figsize=(7.6, 6.4), constrained_layout=True)
+        grid = fig.add_gridspec(2, 2)
+        axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])]
     from matplotlib.ticker import NullFormatter, ScalarFormatter
 
     opt = optimal(result)
     for i, (scheme, o) in enumerate(opt.items()):
-        c = None if colors is None else colors[i]
+        c = SCHEME_COLORS.get(scheme) if colors is None else colors[i]
         t, r = o["time"], o["rate"]
         line = axes[0].errorbar(o["depths"], t.mean(0), yerr=t.std(0), marker="o", ms=3, capsize=2, label=scheme,
                                 color=c)
@@ -383,10 +389,10 @@ def plot(result, axes=None, colors=None):
         if cens.any():
             axes[0].plot(o["depths"][cens], t.mean(0)[cens], "^", ms=8, mfc="white", color=line[0].get_color())
         axes[1].plot(o["depths"], geometric_mean(r), marker="o", ms=3, label=scheme, color=c)
-    axes[0].set(xlabel="$N_l$", ylabel="learning time (iterations)", title="learning time (open: not learnt, budget)")
+    axes[0].set(xlabel="depth $N_l$", ylabel="learning time (iterations)", title="learning time")
     axes[0].set_ylim(0, None)
-    axes[0].legend(fontsize=8)
-    axes[1].set(xscale="log", yscale="log", xlabel="$N_l$", ylabel="optimal rate", title="optimal learning rate")
+    axes[0].legend(title="open: not learnt" if any(o["censored"].any() for o in opt.values()) else None)
+    axes[1].set(xscale="log", yscale="log", xlabel="depth $N_l$", ylabel="optimal rate", title="optimal learning rate")
     axes[1].xaxis.set_major_formatter(ScalarFormatter())
     axes[1].xaxis.set_minor_formatter(NullFormatter())
     axes[1].set_xticks(sorted(result.config["depths"])[:: max(1, len(result.config["depths"]) // 5)])
@@ -394,8 +400,7 @@ def plot(result, axes=None, colors=None):
     theta = np.linspace(0, 2 * np.pi, 400)
     axes[2].plot(np.cos(theta), np.sin(theta), "k-", lw=0.5)
     axes[2].plot(eig.real, eig.imag, "o", ms=3)
-    axes[2].set(aspect="equal", xlabel="Re", ylabel="Im", title="eigenvalues, 100 x 100 orthogonal")
-    axes[0].figure.tight_layout()
+    axes[2].set(aspect="equal", xlabel="Re", ylabel="Im", title="eigenvalues of a 100 x 100 Haar orthogonal matrix")
     return axes
 
 
