@@ -184,10 +184,11 @@ def glue_numbers(numbers, source=None, prefix=""):
     return out
 
 
-def paper_panel(module, title, describe=True, extra_plots=()):
-    """Render an experiment's committed paper-scale result beside its live run, or say it is pending.
+def paper_panel(module, title, describe=True, extra_plots=(), scale="paper"):
+    """Render an experiment's committed result at ``scale`` (default: the paper's) beside its live run, or
+    say it is pending.
 
-    Loads ``results/<NAME>_paper.json`` (:func:`lindyn.experiments.load_committed`); prints its device,
+    Loads ``results/<NAME>_<scale>.json`` (:func:`lindyn.experiments.load_committed`); prints its device,
     date and wall time, ``module.describe`` (if ``describe``), the figure ``module.plot`` under ``title``,
     each of ``extra_plots`` (functions of the result), and the verdicts. When no result is committed it
     prints the one command that computes it.
@@ -201,10 +202,11 @@ def paper_panel(module, title, describe=True, extra_plots=()):
 
     from . import experiments
 
-    result = experiments.load_committed(module.NAME, "paper")
+    result = experiments.load_committed(module.NAME, scale)
     if result is None:
-        print(f"Paper-scale panel pending: results/{module.NAME}_paper.json is not committed yet. Command:\n"
-              f"  python -m lindyn reproduce {module.NAME} --scale paper --device cuda")
+        print(f"{scale.capitalize()}-scale panel pending: results/{module.NAME}_{scale}.json is not committed yet. "
+              f"Command:\n  python -m lindyn reproduce {module.NAME} --scale {scale}"
+              + (" --device cuda" if scale == "paper" else ""))
         return None
     prov = result.provenance
     print(f"{prov['device']} | {prov['date']} | {prov['wall_time_s']:.0f} s | commit {prov['commit'][:10]}")
