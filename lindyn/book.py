@@ -184,7 +184,7 @@ def glue_numbers(numbers, source=None, prefix=""):
     return out
 
 
-def paper_panel(module, title, describe=True, extra_plots=(), scale="paper"):
+def paper_panel(module, title, describe=True, extra_plots=(), scale="paper", verdicts=True):
     """Render an experiment's committed result at ``scale`` (default: the paper's) beside its live run, or
     say it is pending.
 
@@ -221,8 +221,9 @@ def paper_panel(module, title, describe=True, extra_plots=(), scale="paper"):
     for extra in extra_plots:
         extra(result)
         plt.show()
-    for v in experiments.verdicts(result):
-        display(v)
+    if verdicts:
+        for v in experiments.verdicts(result):
+            display(v)
     return result
 
 

@@ -49,7 +49,9 @@ def test_summaries_quote_the_most_faithful_committed_result(path):
             key = key.split(":")[0]
             assert key in glued, f"{path.name}: 'What we found' cites {key!r}, which no cell glues"
             source = glued[key]
-            if source is None or key.startswith("live_"):    # "live_": quoted as the live check, by name
+            assert source is not None, (f"{path.name}: 'What we found' cites {key!r}, glued without its source "
+                                        "result (use lindyn.book.glue_numbers(..., source=result))")
+            if key.startswith("live"):    # "live_...": quoted as the live check, by name
                 continue
             assert not (source["scale"] == "laptop" and _has_larger_committed(source["experiment"])), (
                 f"{path.name}: 'What we found' quotes {key!r} from the laptop run of {source['experiment']}, "
