@@ -31,7 +31,8 @@ NAME = "jacobian"
 TITLE = "Fig 7: Jacobian singular values of a random orthogonal tanh network"
 CHAPTER = "nonlinear"
 CLAIMS = (16,)
-COST = {"laptop": "about 1 s measured on 2 CPU cores", "paper": "2.3 s measured on one H100"}
+COST = {"laptop": "about 1 s (and about 40 s for the free-probability theory, once) measured on 2 CPU cores",
+        "paper": "202 s measured on 2 CPU cores (and about 135 s for the theory, once)"}
 
 LOG_RANGE = (-16.0, 2.0)
 LOG_STEP = 0.05

@@ -28,7 +28,8 @@ NAME = "products"
 TITLE = "Fig 6B/C: singular values and eigenvalues of products of random matrices"
 CHAPTER = "nonlinear"
 CLAIMS = (14,)
-COST = {"laptop": "about 9 s measured on 2 CPU cores", "paper": "179 s measured on one H100 + 16 CPU cores"}
+COST = {"laptop": "about 9 s measured on 2 CPU cores",
+        "paper": "179 s measured on one H100 + 16 CPU cores (drawn with its own generator: a re-run needs a GPU, or an estimated 4 h on 2 CPU cores)"}
 
 LOG_SV_RANGE = (-25.0, 2.0)
 LOG_SV_STEP = 0.1
