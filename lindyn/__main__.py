@@ -48,7 +48,7 @@ def cmd_list(args):
     return 0
 
 
-def reproduce_one(name, scale, out_dir, device, progress=True, workers=1):
+def reproduce_one(name, scale, out_dir, device, progress=True, workers=1, scheduler=None):
     """Run experiment ``name`` at ``scale`` with a resumable checkpoint and write ``out_dir/NAME_SCALE.json``."""
     module = experiments.get(name)
     cfg = experiments.config(name, scale)
@@ -60,6 +60,8 @@ def reproduce_one(name, scale, out_dir, device, progress=True, workers=1):
     start = time.perf_counter()
     with experiments.torch_threads(None if device == "cpu" else 1):
         extra = {"workers": workers} if workers > 1 and _takes(module.run, "workers") else {}
+        if scheduler and _takes(module.run, "scheduler"):
+            extra["scheduler"] = scheduler
         result = module.run(cfg, device=device, progress=progress, checkpoint=checkpoint, **extra)
     prov = {**result.provenance, "wall_time_s": round(time.perf_counter() - start, 1),
             "command": f"python -m lindyn reproduce {name} --scale {scale} --device {device}"}
@@ -95,6 +97,10 @@ def cmd_reproduce(args):
         return cli_custom.cmd_reproduce_custom(args)
     device = _device(args.device)
     names = _names(args)
+    if args.scheduler:
+        local = [n for n in names if not _takes(experiments.get(n).run, "scheduler")]
+        if local:
+            print(f"note: --scheduler applies to {[n for n in names if n not in local]}; {local} run here")
     if args.workers > 1:
         serial = [n for n in names if not _takes(experiments.get(n).run, "workers")]
         if serial:
@@ -102,7 +108,7 @@ def cmd_reproduce(args):
                   f"{serial} run in one process")
     for name in names:
         result, path = reproduce_one(name, args.scale, args.out, device, progress=not args.quiet,
-                                     workers=args.workers)
+                                     workers=args.workers, scheduler=args.scheduler)
         print(f"wrote {path} ({result.provenance['wall_time_s']} s; "
               f"data: {result.provenance.get('data_source', 'none')})")
         for v in experiments.verdicts(result):
@@ -171,6 +177,8 @@ def main(argv=None):
     rep.add_argument("--quiet", action="store_true", help="no progress bars")
     rep.add_argument("--workers", type=int, default=1,
                      help="parallel CPU processes, for experiments that support them (fig4)")
+    rep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                     help="a Dask scheduler (tcp://HOST:8786): the independent parts of fig4 and fig6a run on its cluster")
     cli_custom.add_set_argument(rep)
     ver = sub.add_parser("verify", help="re-run a result file's configuration here and compare it number by number")
     ver.add_argument("experiment", help=f"one of {experiments.names()} or 'all'")
