@@ -361,7 +361,13 @@ def checks(result):
             "within 1e-4 of an isometry (tolerance 1e-3 in float32, 1e-9 in float64). "
             + (f"Optimum at a grid edge (max_extend spent) for: {', '.join(edges)}." if edges
                else "Every optimum is interior to its grid."))
-    return [claims.verdict(13, checks_, CHAPTER, note=note)]
+    caveat = ""
+    if scale in ("cpu", "paper") and "pretrained" in opt and depth_ratio(opt, "pretrained") > FLAT:
+        caveat = (f"the greedily pretrained start slows {depth_ratio(opt, 'pretrained'):.1f}x from depth "
+                  f"{depths[0]} to {depths[-1]} (its stack of autoencoders attenuates the inputs with depth); "
+                  + ("decided with the inputs on their top principal components, not raw pixels"
+                     if scale == "cpu" else ""))
+    return [claims.verdict(13, checks_, CHAPTER, note=note, caveat=caveat.rstrip("; "))]
 
 
 SCHEME_COLORS = {"gaussian": "#a93226", "orthogonal": "#1b4f72", "pretrained": "#17a589"}
