@@ -98,3 +98,31 @@ def numbers(result):
     for angle, c in zip(cfg["mix"], d["coupling"]):
         out[f"coupling_{angle:g}"] = fmt_bound(c, 1e-12)
     return out
+
+
+def plot(result):
+    """Appendix E in one figure: left, each mode's singular value ``s`` and its learnt limit ``s/d`` (Appendix E's
+    non-white mode), with the modes a narrow network keeps (lowest error) against the Frobenius-best ones;
+    right, the modes' coupling (off-diagonal overlap) against how far the inputs' axes are rotated from ``V``."""
+    import matplotlib.pyplot as plt
+
+    d = result.data
+    s, dd = np.asarray(d["s"], float), np.asarray(d["d"], float)
+    fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.3), constrained_layout=True)
+    idx = np.arange(1, len(s) + 1)
+    axes[0].semilogy(idx, s, "o", ms=4, color="#1b4f72", label="$s$")
+    axes[0].semilogy(idx, s / dd, "s", ms=4, mfc="none", color="#a93226", label="$s/d$ (learnt)")
+    kept = np.asarray(d["keep_loss"]) - 1
+    axes[0].semilogy(idx[kept], (s / dd)[kept], "s", ms=7, mfc="none", color="#17a589", label="kept (least error)")
+    axes[0].set(xlabel="mode", ylabel="strength", title="aligned inputs: modes and their limits")
+    axes[0].legend()
+    mix = result.config["mix"]
+    raw = np.asarray(d["coupling"], float)
+    floor = 1e-12                       # below it the overlap is round-off, shown as the bound, not a value
+    coupling = np.maximum(raw, floor)
+    axes[1].semilogy(mix, coupling, "o-", color="#1b4f72")
+    for x in np.asarray(mix)[raw < floor]:
+        axes[1].annotate("< 1e-12", (x, floor), textcoords="offset points", xytext=(6, 4))
+    axes[1].set(xlabel="rotation of the input axes (0: aligned)", ylabel="off-diagonal overlap",
+                title="unaligned inputs couple the modes")
+    return axes
