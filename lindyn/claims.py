@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 __all__ = ["CLAIMS", "STATEMENTS", "SECTIONS", "STATUSES", "scale_of", "decided", "badge", "report_dashboard", "Check", "Verdict", "check_below", "check_close", "check_above", "sanity", "verdict",
-           "collect", "merge", "report_markdown"]
+           "collect", "merge", "report_markdown", "typeset"]
 
 METADATA_KEY = "lindyn_claim"
 
@@ -61,6 +61,32 @@ def _decade_above(x):
 
 def _md(text):
     return str(text).replace("|", "\\|")
+
+
+_TYPESET = [(r"V_10\^T Sigma11 V_10", r"$V_{10}^T\Sigma^{11}V_{10}$"), (r"\bSigma11\b", r"$\Sigma^{11}$"),
+            (r"\bSigma31\b", r"$\Sigma^{31}$"), (r"\bV_10\b", r"$V_{10}$"), (r"\bN_l\b", r"$N_l$"),
+            (r"\bN2\b", r"$N_2$"), (r"\blambda_1\b", r"$\lambda_1$"), (r"\blambda_max\b", r"$\lambda_{max}$"),
+            (r"\bsigma_max\b", r"$\sigma_{max}$"), (r"\bsigma_90\b", r"$\sigma_{90}$"),
+            (r"\bsigma_10\b", r"$\sigma_{10}$"), (r"\bu0\b", r"$u_0$"), (r"\bW21\b", r"$W^{21}$"),
+            (r"\bW32\b", r"$W^{32}$"), (r"\bv_k\b", r"$v_k$"), (r"\bq_inf\b", r"$q_\infty$"), (r"\bg_c\b", r"$g_c$"),
+            (r"\bchi1\b", r"$\chi_1$"), (r"\bln m1\b", r"$\ln m_1$"), (r"\bm2/m1\^2\b", r"$m_2/m_1^2$"),
+            (r"\bt_sim\b", r"$t_{sim}$"), (r"\bt_pred\b", r"$t_{pred}$"), (r"\bt_1/2\b", r"$t_{1/2}$"),
+            (r"\bs_1\b", r"$s_1$"), (r"\bd_1\b", r"$d_1$"), (r"\bE_0\b", r"$E_0$"), (r"\bE_min\b", r"$E_{min}$"),
+            (r"a\^2 - b\^2", r"$a^2 - b^2$")]
+"""Code names in check names and notes, and their typeset form in the Markdown the book renders."""
+
+
+def typeset(text):
+    """``text`` (a check name or a note, written with code names such as ``Sigma11``) with those names
+    in the book's typeset notation (``$\\Sigma^{11}$``), for Markdown; text already holding ``$`` is kept."""
+    import re
+
+    text = str(text)
+    if "$" in text:
+        return text
+    for pattern, math in _TYPESET:
+        text = re.sub(pattern, lambda _m, m=math: m, text)
+    return text
 
 
 @dataclass(frozen=True)
@@ -122,7 +148,7 @@ class Check:
 
     def markdown_row(self):
         """A Markdown table row: check | value | condition | result, with ``|`` escaped."""
-        return (f"| {_md(self.label())} | {_md(self.shown_value())} | {_md(self.condition())} | "
+        return (f"| {_md(typeset(self.label()))} | {_md(self.shown_value())} | {_md(self.condition())} | "
                 f"{'pass' if self.passed else '**fail**'} |")
 
 
@@ -221,15 +247,15 @@ class Verdict:
         return "\n".join(lines)
 
     def _markdown(self):
-        rows = [f"**Claim {self.claim}: {self.status}.** {_md(CLAIMS[self.claim])}.", "",
+        rows = [f"**Claim {self.claim}: {self.status}.** {_md(STATEMENTS[self.claim])}.", "",
                 "| check | value | condition | result |", "|---|---|---|---|"]
         rows += [c.markdown_row() for c in self.checks]
         if self.corrected:
-            rows += ["", f"Correction of the paper: {self.corrected}"]
+            rows += ["", f"Correction of the paper: {typeset(self.corrected)}"]
         if self.caveat:
-            rows += ["", f"Caveat: {self.caveat}"]
+            rows += ["", f"Caveat: {typeset(self.caveat)}"]
         if self.note:
-            rows += ["", self.note]
+            rows += ["", typeset(self.note)]
         return "\n".join(rows)
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -470,5 +496,5 @@ def report_dashboard(verdicts, pending=None):
         at = SCALE_WORDS.get(scale, "-")
         if k in pending:
             at += f"; pending: {_md(pending[k])}"
-        rows.append(f"| {k} | {_md(text)} | {badge(status)} | {at} | {_md(v.caveat) or '-'} | {where} |")
+        rows.append(f"| {k} | {_md(text)} | {badge(status)} | {at} | {_md(typeset(v.caveat)) or '-'} | {where} |")
     return "\n".join(rows)
