@@ -50,31 +50,20 @@ def cmd_list(args):
 
 def reproduce_one(name, scale, out_dir, device, progress=True, workers=1, scheduler=None):
     """Run experiment ``name`` at ``scale`` with a resumable checkpoint and write ``out_dir/NAME_SCALE.json``."""
-    module = experiments.get(name)
     cfg = experiments.config(name, scale)
     out_dir = Path(out_dir)
     path = out_dir / f"{name}_{scale}.json"
     results.check_replaceable(path, results.result_key(name, cfg))    # before any work
-    checkpoint = results.Checkpoint(out_dir / f"{name}_{scale}.partial.json", name, cfg, device=device,
-                                    validate=getattr(module, "validate_part", None))
+    checkpoint = experiments.new_checkpoint(out_dir / f"{name}_{scale}.partial.json", name, cfg, device)
     start = time.perf_counter()
-    with experiments.torch_threads(None if device == "cpu" else 1):
-        extra = {"workers": workers} if workers > 1 and _takes(module.run, "workers") else {}
-        if scheduler and _takes(module.run, "scheduler"):
-            extra["scheduler"] = scheduler
-        result = module.run(cfg, device=device, progress=progress, checkpoint=checkpoint, **extra)
+    result = experiments.execute(name, cfg, device=device, progress=progress, checkpoint=checkpoint,
+                                 workers=workers, scheduler=scheduler)
     prov = {**result.provenance, "wall_time_s": round(time.perf_counter() - start, 1),
             "command": f"python -m lindyn reproduce {name} --scale {scale} --device {device}"}
     result = results.Result(name, scale, result.config, result.data, prov)
     results.save(result, path)
     checkpoint.path.unlink(missing_ok=True)
     return result, path
-
-
-def _takes(function, argument):
-    import inspect
-
-    return argument in inspect.signature(function).parameters
 
 
 def _names(args):
@@ -98,11 +87,11 @@ def cmd_reproduce(args):
     device = _device(args.device)
     names = _names(args)
     if args.scheduler:
-        local = [n for n in names if not _takes(experiments.get(n).run, "scheduler")]
+        local = [n for n in names if not experiments.accepts(n, "scheduler")]
         if local:
             print(f"note: --scheduler applies to {[n for n in names if n not in local]}; {local} run here")
     if args.workers > 1:
-        serial = [n for n in names if not _takes(experiments.get(n).run, "workers")]
+        serial = [n for n in names if not experiments.accepts(n, "workers")]
         if serial:
             print(f"note: --workers applies to {[n for n in names if n not in serial]}; "
                   f"{serial} run in one process")

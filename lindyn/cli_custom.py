@@ -73,23 +73,17 @@ def reproduce_custom(name, scale, assignments, out_dir=None, device="cpu", *, pr
     -------
     (lindyn.results.Result, pathlib.Path)
     """
-    module = experiments.get(name)
     cfg = params.override(name, experiments.config(name, scale), list(assignments))
     device = _check_device(device)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
     path = custom_path(name, cfg, out_dir)
     results.check_replaceable(path, results.result_key(name, cfg))     # before any work
-    checkpoint = results.Checkpoint(path.with_name(path.name[:-len(".json")] + ".partial.json"), name, cfg)
-    extra = {}
-    if workers > 1:
-        if "workers" in inspect.signature(module.run).parameters:
-            extra["workers"] = workers
-        elif echo:
-            print(f"note: {name} runs in one process; --workers {workers} is ignored")
+    checkpoint = experiments.new_checkpoint(path.with_name(path.name[:-len(".json")] + ".partial.json"), name, cfg, device)
+    if workers > 1 and echo and not experiments.accepts(name, "workers"):
+        print(f"note: {name} runs in one process; --workers {workers} is ignored")
     start = time.perf_counter()
-    with experiments.torch_threads(None if device == "cpu" else 1):
-        result = module.run(cfg, device=device, progress=progress, checkpoint=checkpoint, **extra)
+    result = experiments.execute(name, cfg, device=device, progress=progress, checkpoint=checkpoint, workers=workers)
     sets = " ".join(f"--set {shlex.quote(a)}" for a in assignments)
     changed = {k: v for k, v in cfg.items() if v != experiments.config(name, scale)[k]}
     prov = {**result.provenance, "wall_time_s": round(time.perf_counter() - start, 1),

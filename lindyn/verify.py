@@ -182,11 +182,8 @@ def verify(name, scale="paper", *, path=None, device="cpu", progress=False, work
                          "draws came from a CPU generator: no other device can draw its matrices. Re-run it "
                          f"(`python -m lindyn reproduce {name} --scale {committed.scale} --device cuda`, "
                          f"{committed.provenance.get('wall_time_s')} s there) to make it verifiable anywhere")
-    module = experiments.get(name)
-    kwargs = {"workers": workers} if workers > 1 and "workers" in module.run.__code__.co_varnames else {}
     start = time.perf_counter()
-    with experiments.torch_threads(None if device == "cpu" else 1):
-        new = module.run(committed.config, device=device, progress=progress, **kwargs)
+    new = experiments.execute(name, committed.config, device=device, progress=progress, workers=workers)
     new = results.Result(name, committed.scale, new.config, new.data,
                          {**new.provenance, "wall_time_s": round(time.perf_counter() - start, 1)})
     if save is not None:

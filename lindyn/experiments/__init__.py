@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .. import results
 
-__all__ = ["CacheWarning", "torch_threads", "names", "get", "scales", "config", "run", "cache_path", "cached", "load_committed", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
+__all__ = ["CacheWarning", "torch_threads", "names", "get", "scales", "config", "accepts", "new_checkpoint", "execute", "run", "cache_path", "cached", "load_committed", "collect_verdicts", "verdicts", "REPO", "RESULTS_DIR", "CACHE_DIR"]
 
 _MODULES = ("fig2", "fig3", "energy", "conservation", "unbalanced", "nonwhite", "deep_theory", "fig4", "fig5",
             "fig6a", "products", "qmap", "jacobian")
@@ -63,6 +63,31 @@ def config(name, scale="laptop"):
     if scale not in scales(name):
         raise ValueError(f"scale must be one of {list(scales(name))} for {name}, got {scale!r}")
     return get(name).config(scale)
+
+
+def accepts(name, argument):
+    """Whether experiment ``name``'s ``run`` takes the keyword ``argument`` (``workers``, ``scheduler``)."""
+    import inspect
+
+    return argument in inspect.signature(get(name).run).parameters
+
+
+def new_checkpoint(path, name, cfg, device="cpu"):
+    """The resumable :class:`lindyn.results.Checkpoint` of a run of ``name`` with ``cfg`` on ``device``, its
+    parts checked by the experiment's ``validate_part`` where it has one."""
+    return results.Checkpoint(path, name, cfg, device=device, validate=getattr(get(name), "validate_part", None))
+
+
+def execute(name, cfg, *, device="cpu", progress=None, checkpoint=None, workers=1, scheduler=None):
+    """``run(cfg)`` of experiment ``name`` as every command runs it: the default torch threads on the CPU
+    (one per process on a GPU), and ``workers`` and ``scheduler`` passed only where ``run`` takes them."""
+    extra = {}
+    if workers > 1 and accepts(name, "workers"):
+        extra["workers"] = workers
+    if scheduler and accepts(name, "scheduler"):
+        extra["scheduler"] = scheduler
+    with torch_threads(None if str(device) == "cpu" else 1):
+        return get(name).run(cfg, device=device, progress=progress, checkpoint=checkpoint, **extra)
 
 
 def _flag(var):
@@ -167,6 +192,36 @@ def load_committed(name, scale="paper"):
                          f"(key {result.key}, expected {expected}): re-run `python -m lindyn reproduce {name} "
                          f"--scale {scale}`")
     return result
+
+
+def collect_verdicts():
+    """Every experiment's verdicts, for the Reproduction report: from its laptop run (cached) and from each
+    committed result at a larger scale.
+
+    Returns
+    -------
+    found : list of lindyn.claims.Verdict
+    sources : list of str
+        ``"NAME (SCALE)"`` for each result used.
+    pending : dict
+        ``{claim: text}`` for each larger scale not yet committed, with the command that computes it.
+    """
+    found, sources, pending = [], [], {}
+    for name in names():
+        found += verdicts(run(name))
+        sources.append(f"{name} (laptop)")
+        for scale in scales(name)[1:]:
+            if config(name, scale) == config(name, "laptop"):
+                continue
+            committed = load_committed(name, scale)
+            if committed is None:
+                device = " --device cuda" if scale == "paper" else ""
+                for k in get(name).CLAIMS:
+                    pending[k] = f"{scale} scale, `python -m lindyn reproduce {name} --scale {scale}{device}`"
+                continue
+            found += verdicts(committed)
+            sources.append(f"{name} ({scale})")
+    return found, sources, pending
 
 
 def verdicts(result):
