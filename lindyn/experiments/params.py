@@ -292,6 +292,17 @@ _FIG3 = [
 
 _MIX = Param("mix", "floats", "Mixing weights of the input basis with a random rotation (0: aligned)", 0.0, 1.0)
 
+_PRETRAIN = [
+    _f("pre_std", "Standard deviation of the small random start, before pretraining", 0.0, 1.0, low_open=True),
+    _f("pre_rate_factor", "Autoencoder rate as a fraction of 1 / lambda_max", 0.0, 1.0, low_open=True,
+       high_open=True),
+    _f("pre_fraction", "An autoencoder stops when this fraction of its learnable error is left", 0.0, 1.0,
+       low_open=True, high_open=True),
+    _steps("pre_max_steps", "Most steps per autoencoder"),
+    Param("pretrain_output", "bool", "Pretrain the output layer too (the book's earlier protocol)"),
+]
+"""The greedy-pretraining protocol that Figs 5 and 6A share (``lindyn.experiments._ch4.PRETRAIN``)."""
+
 PARAMS = {
     "fig2": _FIG3 + [
         Param("portrait_starts", "pairs", "Starting points (a, b) of the phase-portrait trajectories of Eq 8",
@@ -418,13 +429,7 @@ PARAMS = {
         _i("n_layers", "Depth N_l of the network", 3, 1000),
         Param("criterion", "str", "Learning-time criterion (Fig 4's headline: the paper's 1.3e4 as a fraction of "
               "the learnable error)", choices=("fig4-paper",)),
-        _f("pre_std", "Standard deviation of the small random start (before pretraining)", 0.0, 1.0, low_open=True),
-        _f("pre_rate_factor", "Autoencoder rate as a fraction of 1 / lambda_max", 0.0, 1.0, low_open=True,
-           high_open=True),
-        _f("pre_fraction", "An autoencoder stops when this fraction of its learnable error is left", 0.0, 1.0,
-           low_open=True, high_open=True),
-        _steps("pre_max_steps", "Most steps per autoencoder"),
-        Param("pretrain_output", "bool", "Pretrain the output layer too (the book's earlier protocol)"),
+        *_PRETRAIN,
         Param("random_basis_seeds", "ints", "Seeds of the random bases contrasted with Eq 18", 0, MAX_SEED,
               max_len=100),
         Param("rates_random", "floats", "Learning rates of the random start (given for 50,000 images)", 0.0, 1.0,
@@ -446,13 +451,7 @@ PARAMS = {
         Param("criterion", "str", "Learning-time criterion (Fig 4's headline)", choices=("fig4-paper",)),
         _f("rate_ratio", "Ratio of neighbouring learning rates", 1.0, 100.0, low_open=True),
         _i("max_extend", "Most rates added beyond an edge of the grid, per side", 0, 100),
-        _f("pre_std", "Standard deviation of the start before pretraining", 0.0, 1.0, low_open=True),
-        _f("pre_rate_factor", "Autoencoder rate as a fraction of 1 / lambda_max", 0.0, 1.0, low_open=True,
-           high_open=True),
-        _f("pre_fraction", "An autoencoder stops when this fraction of its learnable error is left", 0.0, 1.0,
-           low_open=True, high_open=True),
-        _steps("pre_max_steps", "Most steps per autoencoder"),
-        Param("pretrain_output", "bool", "Pretrain the output layer too"),
+        *_PRETRAIN,
         _f("stop_margin", "A sweep stops at (1 + stop_margin) times its first learning time", 0.0, 1e3),
         _i("orthogonal_eigs_n", "Size of the orthogonal matrix whose eigenvalues are shown", 1, MAX_WIDTH),
         Param("rate_centre", "map", "Centre of each scheme's rate grid at depth 3 (for 50,000 images)", 0.0, 1.0,
