@@ -161,8 +161,6 @@ def glue_number(name, value, digits=3, source=None):
     float
         The rounded value.
     """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a non-empty string (the glue key), got {name!r}")
     rounded = round_sig(value, digits)
     glue_value(name, rounded, source)
     return rounded

@@ -84,8 +84,8 @@ def typeset(text):
     text = str(text)
     if "$" in text:
         return text
-    for pattern, math in _TYPESET:
-        text = re.sub(pattern, lambda _m, m=math: m, text)
+    for pattern, formula in _TYPESET:
+        text = re.sub(pattern, lambda _m, f=formula: f, text)
     return text
 
 

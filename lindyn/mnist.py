@@ -32,7 +32,7 @@ import numpy as np
 
 from . import results
 from ._validate import check_int
-from .task import Task, task_from_samples
+from .task import Task, task_from_samples  # noqa: F401  (part of lindyn.mnist's namespace)
 
 __all__ = ["MnistData", "DownloadError", "read_idx", "load_mnist", "download_mnist", "mnist_task", "compute_stats",
            "write_stats", "read_stats", "paper_task", "MNIST_SHA256", "MIRRORS", "PAPER_TRAIN_SIZE", "STATS_FORMAT"]

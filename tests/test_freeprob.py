@@ -1,7 +1,5 @@
 """Free-probability density of the Jacobian's squared singular values (lindyn.freeprob) on known cases."""
 
-import math
-
 import numpy as np
 import pytest
 

@@ -44,7 +44,7 @@ import time
 import numpy as np
 import torch
 
-from .. import claims, deep, executor, inits, pretraining, results
+from .. import claims, deep, executor, inits, results
 from . import _ch4
 
 NAME = "fig6a"
